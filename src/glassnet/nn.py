@@ -1,0 +1,1 @@
+"""TensorFlow-style tf.nn face."""

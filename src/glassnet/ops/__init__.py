@@ -1,0 +1,20 @@
+"""Floor 3: every differentiable primitive, one module per family.
+
+Each op is a :class:`glassnet.autograd.Function` subclass (listed in
+``glassnet.autograd.REGISTRY``) with a one-line public wrapper named as in NumPy
+or TensorFlow.
+"""
+
+from . import activation, elementwise, linalg, losses, reduction, shape
+from .activation import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .linalg import *  # noqa: F403
+from .losses import *  # noqa: F403
+from .reduction import *  # noqa: F403
+from .shape import *  # noqa: F403
+from . import tensor_methods as _tensor_methods  # noqa: F401  (gives Tensor its operators)
+
+__all__ = (
+    activation.__all__ + elementwise.__all__ + linalg.__all__ + losses.__all__
+    + reduction.__all__ + shape.__all__
+)

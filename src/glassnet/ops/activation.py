@@ -1,0 +1,2 @@
+"""Activations (filled in by the activation work)."""
+__all__ = []

@@ -1,0 +1,107 @@
+"""Matrix products: ``matmul`` (2-D and batched, NumPy's rules) and ``dot``.
+
+Example:
+    >>> import glassnet as gn
+    >>> x = gn.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> w = gn.tensor([[3.0], [4.0]], requires_grad=True)
+    >>> y = gn.matmul(x, w); y.backward(gn.tensor([[1.0]]))
+    >>> x.grad.numpy(), w.grad.numpy().ravel()
+    (array([[3., 4.]], dtype=float32), array([1., 2.], dtype=float32))
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function, Tensor
+from .elementwise import multiply
+from .shape import reshape, transpose
+
+__all__ = ["dot", "matmul"]
+
+
+def _shape_error(x, y):
+    shapes = f"{tuple(getattr(x, 'shape', ()))} by {tuple(getattr(y, 'shape', ()))}"
+    return ValueError(f"matmul: cannot multiply {shapes}")
+
+
+class MatMul(Function):
+    """z = x @ y with NumPy's matmul rules (1-D operands, batch broadcasting)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        try:
+            out = x @ y
+        except ValueError:
+            raise _shape_error(x, y) from None
+        ctx.save(x, y)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        gx = gy = None
+        if x.ndim == 2 and y.ndim == 2:  # the dense-layer case, kept short
+            if ctx.needs_grad[0]:
+                gx = grad @ y.T
+            if ctx.needs_grad[1]:
+                gy = x.T @ grad
+            return gx, gy
+        xp = ctx.xp
+        if x.ndim == 1 and y.ndim == 1:  # inner product: a scalar out
+            return (grad * y if ctx.needs_grad[0] else None), (grad * x if ctx.needs_grad[1] else None)
+        if x.ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
+            if ctx.needs_grad[0]:
+                gx = (y @ grad[..., None])[..., 0]
+            if ctx.needs_grad[1]:
+                gy = x[:, None] * grad[..., None, :]
+            return gx, gy
+        if y.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
+            if ctx.needs_grad[0]:
+                gx = grad[..., None] * y
+            if ctx.needs_grad[1]:
+                gy = (xp.swapaxes(x, -1, -2) @ grad[..., None])[..., 0]
+            return gx, gy
+        # dL/dx = grad @ y^T,  dL/dy = x^T @ grad; the engine sums broadcast batch axes
+        if ctx.needs_grad[0]:
+            gx = grad @ xp.swapaxes(y, -1, -2)
+        if ctx.needs_grad[1]:
+            gy = xp.swapaxes(x, -1, -2) @ grad
+        return gx, gy
+
+
+def matmul(x, y) -> Tensor:
+    """Matrix product with NumPy's rules: 2-D, batched (..., m, k) @ (..., k, n), or 1-D.
+
+    Example:
+        >>> import glassnet as gn
+        >>> gn.matmul(gn.tensor([[1.0, 2.0]]), gn.tensor([[3.0], [4.0]])).numpy()
+        array([[11.]], dtype=float32)
+    """
+    return MatMul.apply(x, y)
+
+
+def dot(x, y) -> Tensor:
+    """NumPy's ``dot``: scalars multiply, 1-D and 2-D operands use ``matmul``, and for
+    N-D operands the last axis of x contracts with the second-to-last axis of y.
+
+    Example:
+        >>> import glassnet as gn
+        >>> float(gn.dot(gn.tensor([1.0, 2.0]), gn.tensor([3.0, 4.0])))
+        11.0
+    """
+    x_ndim = len(x.shape) if hasattr(x, "shape") else 0
+    y_ndim = len(y.shape) if hasattr(y, "shape") else 0
+    if x_ndim == 0 or y_ndim == 0:
+        return multiply(x, y)
+    if y_ndim == 1 or (x_ndim <= 2 and y_ndim <= 2):
+        if x.shape[-1] != y.shape[-2 if y_ndim > 1 else 0]:
+            raise ValueError(f"dot: shapes {tuple(x.shape)} and {tuple(y.shape)} are not aligned")
+        return matmul(x, y)
+    # N-D: move y's contracted axis to the front, then one 2-D product and a reshape
+    k = x.shape[-1]
+    if y.shape[-2] != k:
+        raise ValueError(f"dot: shapes {tuple(x.shape)} and {tuple(y.shape)} are not aligned")
+    axes = (y_ndim - 2,) + tuple(i for i in range(y_ndim) if i != y_ndim - 2)
+    y_front = transpose(y, axes)
+    out = matmul(reshape(x, (-1, k)), reshape(y_front, (k, -1)))
+    return reshape(out, tuple(x.shape[:-1]) + tuple(y_front.shape[1:]))
+

@@ -23,6 +23,7 @@ except Exception:  # ImportError, or a CuPy install without a usable GPU
     _cupy = None
 
 __all__ = [
+    "cupy_available",
     "epsilon",
     "floatx",
     "get_xp",
@@ -60,6 +61,11 @@ def get_xp(*arrays):
                 "move them to one device first."
             )
     return found or np
+
+
+def cupy_available() -> bool:
+    """Return True when CuPy imported, so arrays may live on a GPU."""
+    return _cupy is not None
 
 
 def floatx() -> str:

@@ -16,7 +16,7 @@ Example:
     >>> import glassnet as gn
     >>> from glassnet.testing import check_grad
     >>> result = check_grad(lambda x: gn.sum(x * x), [np.array([1.0, -2.0])])
-    >>> result.max_abs_error < 1e-6
+    >>> bool(result.max_abs_error < 1e-6)
     True
 """
 

@@ -70,8 +70,13 @@ def _unbroadcast(grad, shape):
     return grad
 
 
-def _add_into_leaf(t: Tensor, grad) -> None:
-    t.grad = Tensor._from_op(grad if t.grad is None else t.grad.data + grad, None)
+def _add_into_leaf(t: Tensor, grad, owned: bool = False) -> None:
+    """Add ``grad`` into ``t.grad``, which must own its memory: a first gradient is copied
+    unless ``owned``, since rules pass their incoming gradient through (add) or return views."""
+    if t.grad is None:
+        t.grad = Tensor._from_op(grad if owned else grad.copy(), None)
+    else:
+        t.grad = Tensor._from_op(t.grad.data + grad, None)
 
 
 def _run(root: Tensor, grad, *, retain_graph: bool, targets: dict | None):
@@ -141,7 +146,7 @@ def _propagate(order, retain_graph, targets, found):
                 parent.pending = gx if parent.pending is None else parent.pending + gx
             elif accumulate:
                 if x.requires_grad:
-                    _add_into_leaf(x, gx)
+                    _add_into_leaf(x, gx, owned=gx is not g and gx.base is None)
             elif id(x) in targets:
                 key = id(x)
                 found[key] = gx if key not in found else found[key] + gx

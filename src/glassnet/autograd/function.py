@@ -40,6 +40,7 @@ __all__ = ["Function", "REGISTRY"]
 REGISTRY: dict[str, type["Function"]] = {}
 
 _get_xp = backend.get_xp
+_NUMPY_ONLY = not backend.cupy_available()
 _from_op = Tensor._from_op
 _ndarray = np.ndarray
 _passthrough = (int, float, bool, complex, np.ndarray, np.generic)
@@ -110,7 +111,7 @@ class Function:
                 arrays.append(x)
                 needs.append(False)
         ctx = object.__new__(cls)
-        ctx.xp = _get_xp(*arrays)
+        ctx.xp = np if _NUMPY_ONLY else _get_xp(*arrays)
         out = cls.forward(ctx, *arrays, **attrs)
         if record and GRAD_ENABLED[0]:
             ctx.inputs = inputs

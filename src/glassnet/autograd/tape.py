@@ -16,11 +16,23 @@ Example:
 
 from __future__ import annotations
 
+from ..backend import get_xp
 from .engine import gradients
 from .grad_mode import GRAD_ENABLED, WATCHED
 from .tensor import Tensor, as_array
 
 __all__ = ["GradientTape", "grad"]
+
+# Tapes inside their ``with`` block. Nested tapes share one graph and one WATCHED set.
+_OPEN: list = []
+
+
+def _unwatch(tensors) -> None:
+    """Stop recording ops on ``tensors``, except those another open tape still watches."""
+    kept = {id(t) for tape in _OPEN for t in tape._watched}
+    for t in tensors:
+        if id(t) not in kept:
+            WATCHED.discard(id(t))
 
 
 def _flatten(structure):
@@ -66,6 +78,7 @@ class GradientTape:
         self._recording = True
         self._previous_mode = GRAD_ENABLED[0]
         GRAD_ENABLED[0] = True
+        _OPEN.append(self)
         for t in self._watched:
             WATCHED.add(id(t))
         return self
@@ -73,8 +86,9 @@ class GradientTape:
     def __exit__(self, *exc_info):
         self._recording = False
         GRAD_ENABLED[0] = self._previous_mode
-        for t in self._watched:
-            WATCHED.discard(id(t))
+        if self in _OPEN:
+            _OPEN.remove(self)
+        _unwatch(self._watched)
         return False
 
     def watch(self, tensor) -> None:
@@ -100,9 +114,8 @@ class GradientTape:
 
     def reset(self) -> None:
         """Forget what was watched."""
-        for t in self._watched:
-            WATCHED.discard(id(t))
-        self._watched = []
+        watched, self._watched = self._watched, []
+        _unwatch(watched)
 
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
         """Return d(target)/d(sources), shaped like ``sources`` (a tensor, list, tuple or dict).
@@ -128,18 +141,24 @@ class GradientTape:
                 raise TypeError(f"gradient() sources must be tensors. Received: {type(s).__name__}")
         targets = _flatten(target)[0]
         upstream = _flatten(output_gradients)[0] if output_gradients is not None else [None] * len(targets)
+        # Keep the graph while another target or another open (nested) tape may still need it.
+        keep = self.persistent or any(tape is not self for tape in _OPEN)
         total = [None] * len(flat_sources)
-        for t, g in zip(targets, upstream):
+        for i, (t, g) in enumerate(zip(targets, upstream)):
             if not isinstance(t, Tensor) or (t._node is None and not any(t is s for s in flat_sources)):
                 continue
             if g is None:
-                g = t.data * 0 + 1
-            found = gradients(t, flat_sources, g, retain_graph=self.persistent)
+                g = get_xp(t.data).ones_like(t.data)
+            found = gradients(t, flat_sources, g, retain_graph=keep or i < len(targets) - 1)
             total = [a if b is None else (b if a is None else a + b) for a, b in zip(total, found)]
+        # As in TensorFlow, a constant counts only if this tape watched it (not an outer tape).
+        watched = {id(t) for t in self._watched}
         results = []
         for s, g in zip(flat_sources, total):
+            if not (s.requires_grad or id(s) in watched):
+                g = None
             if g is None and unconnected_gradients == "zero":
-                g = s.data * 0
+                g = get_xp(s.data).zeros_like(s.data)
             results.append(None if g is None else Tensor._from_op(g, None))
         return rebuild(results)
 
@@ -186,7 +205,8 @@ def grad(f, argnums=0):
             )
         found = gradients(out, sources) if out.requires_grad else [None] * len(sources)
         results = tuple(
-            Tensor._from_op(s.data * 0 if g is None else g, None) for s, g in zip(sources, found)
+            Tensor._from_op(get_xp(s.data).zeros_like(s.data) if g is None else g, None)
+            for s, g in zip(sources, found)
         )
         return results if several else results[0]
 

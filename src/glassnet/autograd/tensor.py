@@ -43,7 +43,7 @@ def as_array(data, dtype=None):
             raise ValueError(
                 f"Cannot make a tensor from ragged or mixed data: {error}"
             ) from None
-        if array.dtype == np.float64:
+        if array.dtype == np.float64 and dtype is None:  # with a dtype, convert once, below
             array = array.astype(backend.floatx())
         elif array.dtype == object:
             raise TypeError(

@@ -1,2 +1,236 @@
-"""Fused stable losses (filled in)."""
-__all__ = []
+"""Fused cross-entropies from logits, per example, with TensorFlow's names and argument order.
+
+Each is one Function for numerical stability: the loss is computed from the logits
+through a log-sum-exp (or log1p) with the max taken out, never as log(softmax(x)) or
+log(sigmoid(x)) in two steps, so logits anywhere in [-1e4, 1e4] give finite losses and
+gradients. They return one loss per example; averaging over the batch belongs to the
+Keras-style losses above this floor.
+
+Example:
+    >>> import glassnet as gn
+    >>> logits = gn.tensor([[2.0, 0.0], [0.0, 1e4]], requires_grad=True)
+    >>> loss = gn.nn.sparse_softmax_cross_entropy_with_logits([0, 1], logits)
+    >>> loss.numpy().round(4)
+    array([0.1269, 0.    ], dtype=float32)
+    >>> gn.sum(loss).backward()
+    >>> logits.grad.numpy().round(4)
+    array([[-0.1192,  0.1192],
+           [ 0.    ,  0.    ]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function, Tensor, as_array
+from .activation import _float_input
+from .reduction import normalize_axes
+
+__all__ = [
+    "sigmoid_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits",
+    "sparse_softmax_cross_entropy_with_logits",
+]
+
+
+def _as_array_input(x):
+    """Tensors pass (they may need a gradient); anything else becomes an array."""
+    return x if isinstance(x, Tensor) else as_array(x)
+
+
+def _neg_log_softmax(xp, x, axis):
+    """-log_softmax(x) = logsumexp(x) - x along ``axis``, the max subtracted first (>= 0, finite)."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True)) - shifted
+
+
+# ----- Functions --------------------------------------------------------------------
+class SparseSoftmaxCrossEntropyWithLogits(Function):
+    """loss = -log softmax(logits)[label], fused for stability (log-sum-exp with the max out)."""
+
+    @staticmethod
+    def forward(ctx, labels, logits):
+        xp = ctx.xp
+        neg_log_probs = _neg_log_softmax(xp, logits, -1)
+        classes = logits.shape[-1]
+        rows = xp.arange(labels.size)
+        flat_labels = labels.reshape(-1)
+        try:
+            # indexing rejects labels >= classes; negative ones would silently wrap around
+            if flat_labels.size and flat_labels.dtype.kind == "i" and flat_labels.min() < 0:
+                raise IndexError
+            picked = neg_log_probs.reshape(-1, classes)[rows, flat_labels]
+        except IndexError:
+            bad = labels[(labels < 0) | (labels >= classes)].flat[0]
+            raise ValueError(
+                "sparse_softmax_cross_entropy_with_logits: labels must be in "
+                f"[0, {classes}) for {classes} classes. Received: a label of {bad}"
+            ) from None
+        ctx.save(rows, flat_labels, neg_log_probs)
+        return picked.reshape(labels.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        rows, flat_labels, neg_log_probs = ctx.saved
+        # d/dlogits = softmax(logits) - one_hot(label), softmax = e^(log_softmax); labels: none
+        d_logits = ctx.xp.exp(-neg_log_probs)
+        d_logits.reshape(-1, d_logits.shape[-1])[rows, flat_labels] -= 1
+        return None, d_logits * grad[..., None]
+
+
+class SoftmaxCrossEntropyWithLogits(Function):
+    """loss = -sum(labels * log_softmax(logits)) along ``axis``, fused for stability."""
+
+    @staticmethod
+    def forward(ctx, labels, logits, *, axis=-1):
+        xp = ctx.xp
+        ctx.axis = axis
+        labels = labels.astype(logits.dtype, copy=False)
+        neg_log_probs = _neg_log_softmax(xp, logits, axis)
+        ctx.save(labels, neg_log_probs)
+        return (labels * neg_log_probs).sum(axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        labels, neg_log_probs = ctx.saved
+        xp = ctx.xp
+        grad = xp.expand_dims(grad, ctx.axis)
+        # d/dlabels = -log_softmax(logits)
+        d_labels = neg_log_probs * grad if ctx.needs_grad[0] else None
+        d_logits = None
+        if ctx.needs_grad[1]:
+            # d/dlogits = softmax(logits) * sum(labels) - labels (sum(labels) = 1 for distributions)
+            total = labels.sum(axis=ctx.axis, keepdims=True)
+            d_logits = (xp.exp(-neg_log_probs) * total - labels) * grad
+        return d_labels, d_logits
+
+
+class SigmoidCrossEntropyWithLogits(Function):
+    """loss = max(x, 0) - x z + log(1 + e^-|x|), fused for stability (never log(sigmoid(x)))."""
+
+    @staticmethod
+    def forward(ctx, labels, logits):
+        xp = ctx.xp
+        z = labels.astype(logits.dtype, copy=False)
+        e = xp.exp(-xp.abs(logits))  # in (0, 1]: never overflows
+        ctx.save(z, logits, e)
+        return xp.maximum(logits, 0) - logits * z + xp.log1p(e)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z, x, e = ctx.saved
+        xp = ctx.xp
+        # d/dz = -x
+        d_labels = -x * grad if ctx.needs_grad[0] else None
+        d_logits = None
+        if ctx.needs_grad[1]:
+            # d/dx = sigmoid(x) - z, sigmoid written with e^-|x| as in the forward pass
+            d_logits = (xp.where(x >= 0, 1, e) / (1 + e) - z) * grad
+        return d_labels, d_logits
+
+
+# ----- validation -------------------------------------------------------------------
+def _check_same_shape(op, labels, logits):
+    if labels.shape != logits.shape:
+        raise ValueError(
+            f"{op}: labels and logits must have the same shape. "
+            f"Received: labels.shape={labels.shape}, logits.shape={logits.shape}"
+        )
+
+
+def _check_sparse_labels(labels, logits):
+    op = "sparse_softmax_cross_entropy_with_logits"
+    data = labels.data if isinstance(labels, Tensor) else labels
+    if logits.ndim == 0:
+        raise ValueError(f"{op}: logits need a class axis (rank >= 1). Received: logits.shape=()")
+    if data.dtype.kind not in "iu":
+        raise ValueError(
+            f"{op}: labels must be integer class indices (cast them with .astype(int)). "
+            f"Received: labels.dtype={data.dtype}"
+        )
+    if data.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"{op}: labels must have shape logits.shape[:-1] = {logits.shape[:-1]}. "
+            f"Received: labels.shape={data.shape}, logits.shape={logits.shape}"
+        )
+    return data  # the range is checked where the labels are used, at no extra cost
+
+
+# ----- public functions -----------------------------------------------------------------
+def sparse_softmax_cross_entropy_with_logits(labels, logits) -> Tensor:
+    """Cross-entropy of integer class labels against raw logits: -log softmax(logits)[label].
+
+    Args:
+        labels: integer class indices, shape ``logits.shape[:-1]``, each in [0, classes).
+        logits: unnormalised scores, shape ``(..., classes)``.
+
+    Returns:
+        The per-example loss, shape ``logits.shape[:-1]``, typed like ``logits``.
+
+    Raises:
+        ValueError: for non-integer labels, a shape mismatch or a label out of range.
+
+    Example:
+        >>> import glassnet as gn
+        >>> gn.nn.sparse_softmax_cross_entropy_with_logits([1], gn.tensor([[0.0, 0.0]])).numpy().round(4)
+        array([0.6931], dtype=float32)
+    """
+    logits = _float_input(logits)
+    labels = _check_sparse_labels(_as_array_input(labels), logits)
+    return SparseSoftmaxCrossEntropyWithLogits.apply(labels, logits)
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1) -> Tensor:
+    """Cross-entropy of one-hot or soft labels against raw logits: -sum(labels * log_softmax(logits)).
+
+    Like TensorFlow, it differentiates the labels too (d/dlabels = -log_softmax(logits)).
+
+    Args:
+        labels: a distribution over classes per example, same shape as ``logits``.
+        logits: unnormalised scores.
+        axis: the class axis.
+
+    Returns:
+        The per-example loss: ``logits``'s shape without ``axis``, typed like ``logits``.
+
+    Raises:
+        ValueError: when labels and logits differ in shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> gn.nn.softmax_cross_entropy_with_logits([[0.5, 0.5]], gn.tensor([[0.0, 1e4]])).numpy()
+        array([5000.], dtype=float32)
+    """
+    op = "softmax_cross_entropy_with_logits"
+    logits = _float_input(logits)
+    labels = _as_array_input(labels)
+    _check_same_shape(op, labels, logits)
+    axis = normalize_axes(axis, logits.ndim, op)[0]
+    return SoftmaxCrossEntropyWithLogits.apply(labels, logits, axis=axis)
+
+
+def sigmoid_cross_entropy_with_logits(labels, logits) -> Tensor:
+    """Binary cross-entropy per element from logits x and labels z in [0, 1].
+
+    loss = -z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x)), computed as
+    ``max(x, 0) - x z + log1p(e^-|x|)``. Gradients: sigmoid(x) - z for the logits and
+    -x for the labels.
+
+    Args:
+        labels: targets, same shape as ``logits``.
+        logits: unnormalised scores.
+
+    Returns:
+        The loss elementwise, shape ``logits.shape``, typed like ``logits``.
+
+    Raises:
+        ValueError: when labels and logits differ in shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> z, x = [1.0, 0.0, 1.0], gn.tensor([0.0, -1e4, 1e4])
+        >>> gn.nn.sigmoid_cross_entropy_with_logits(z, x).numpy().round(4)
+        array([0.6931, 0.    , 0.    ], dtype=float32)
+    """
+    logits = _float_input(logits)
+    labels = _as_array_input(labels)
+    _check_same_shape("sigmoid_cross_entropy_with_logits", labels, logits)
+    return SigmoidCrossEntropyWithLogits.apply(labels, logits)

@@ -30,6 +30,7 @@ from .ops.activation import softplus as softplus
 from .ops.activation import softsign as softsign
 from .ops.activation import swish as swish
 from .ops.activation import tanh as tanh
+from .ops.linalg import dense as dense
 from .ops.losses import sigmoid_cross_entropy_with_logits as sigmoid_cross_entropy_with_logits
 from .ops.losses import softmax_cross_entropy_with_logits as softmax_cross_entropy_with_logits
 from .ops.losses import (

@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import operator
+
 from ..backend import get_xp
 from .tensor import Tensor
 
@@ -51,8 +53,7 @@ def topological_order(root: Tensor) -> list:
     return sorted(found.values(), key=_creation_number)
 
 
-def _creation_number(t: Tensor) -> int:
-    return t._node.order
+_creation_number = operator.attrgetter("_node.order")
 
 
 def _unbroadcast(grad, shape):
@@ -139,7 +140,7 @@ def _propagate(order, retain_graph, targets, found):
             data = x.data
             if gx.shape != data.shape:
                 gx = _unbroadcast(gx, data.shape)
-            if gx.dtype != data.dtype:
+            if gx.dtype is not data.dtype and gx.dtype != data.dtype:
                 gx = gx.astype(data.dtype)
             parent = x._node
             if parent is not None:
@@ -161,7 +162,7 @@ def _initial_grad(root: Tensor, grad):
                 "backward() without an upstream gradient needs a scalar (one-element) tensor; "
                 f"this one has shape {root.shape}. Pass grad= shaped like it."
             )
-        return get_xp(xp_data).ones_like(xp_data)
+        return get_xp(xp_data).ones(xp_data.shape, dtype=xp_data.dtype)
     data = grad.data if isinstance(grad, Tensor) else grad
     if not hasattr(data, "shape"):
         data = get_xp(xp_data).asarray(data)

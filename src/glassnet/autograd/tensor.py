@@ -163,9 +163,7 @@ class Tensor:
             grad: upstream gradient shaped like this tensor; may be omitted for a scalar.
             retain_graph: keep the saved arrays so a second ``backward`` can run.
         """
-        from .engine import backward  # the engine sits beside, not below, Tensor
-
-        backward(self, grad, retain_graph=retain_graph)
+        _engine.backward(self, grad, retain_graph=retain_graph)
 
     # ----- conversions -------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -293,3 +291,7 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
         dtype('float32')
     """
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+# The engine walks tensors, so it imports this module; bound last to close the loop.
+from . import engine as _engine  # noqa: E402

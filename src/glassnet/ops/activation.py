@@ -60,14 +60,27 @@ def _erf(xp, x):
 
 
 # ----- Functions --------------------------------------------------------------------
+def _sigmoid(xp, x):
+    e = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
+    return xp.where(x >= 0, 1, e) / (1 + e)
+
+
+# Activations whose derivative is a function of their output alone: name ->
+# (forward on arrays, dy/dx from y). Their Functions below and the fused dense
+# op (``glassnet.nn.dense(..., activation=...)``) share these rules.
+OUTPUT_RULES = {
+    "sigmoid": (_sigmoid, lambda y: y * (1 - y)),
+    "tanh": (lambda xp, x: xp.tanh(x), lambda y: 1 - y * y),
+    "relu": (lambda xp, x: xp.maximum(x, 0), lambda y: y > 0),
+}
+
+
 class Sigmoid(Function):
     """y = 1 / (1 + e^-x). Own rule for stability: e^-|x| never overflows, and y' = y (1 - y)."""
 
     @staticmethod
     def forward(ctx, x):
-        xp = ctx.xp
-        e = xp.exp(-xp.abs(x))  # in (0, 1]
-        out = xp.where(x >= 0, 1, e) / (1 + e)
+        out = _sigmoid(ctx.xp, x)
         ctx.save(out)
         return out
 

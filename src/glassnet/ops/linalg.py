@@ -12,10 +12,11 @@ Example:
 from __future__ import annotations
 
 from ..autograd import Function, Tensor
+from .activation import OUTPUT_RULES
 from .elementwise import multiply
 from .shape import reshape, transpose
 
-__all__ = ["dot", "matmul"]
+__all__ = ["dense", "dot", "matmul"]
 
 
 def _shape_error(x, y):
@@ -66,6 +67,70 @@ class MatMul(Function):
         if ctx.needs_grad[1]:
             gy = xp.swapaxes(x, -1, -2) @ grad
         return gx, gy
+
+
+class Dense(Function):
+    """z = activation(x @ kernel + bias) over the last axis of x, as one node for speed:
+    every dense layer runs it on each training step, and three nodes cost three times
+    the bookkeeping. Only activations whose derivative follows from their output
+    (relu, sigmoid, tanh) are fused."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, bias=None, *, activation=None):
+        if kernel.ndim != 2 or x.ndim == 0 or x.shape[-1] != kernel.shape[0]:
+            raise ValueError(f"dense: cannot multiply inputs {x.shape} by a kernel {kernel.shape}")
+        out = x @ kernel
+        if bias is not None:
+            out += bias  # out is fresh, so adding in place is safe
+        if activation is not None:
+            forward_rule, ctx.derivative = OUTPUT_RULES[activation]
+            out = forward_rule(ctx.xp, out)
+        else:
+            ctx.derivative = None
+        ctx.save(x, kernel, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, kernel, out = ctx.saved
+        if ctx.derivative is not None:
+            grad = grad * ctx.derivative(out)
+        needs = ctx.needs_grad
+        need_x, need_kernel = needs[0], needs[1]
+        need_bias = len(needs) > 2 and needs[2]
+        gx = grad @ kernel.T if need_x else None
+        flat_grad = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+        if need_kernel:
+            flat_x = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            gkernel = flat_x.T @ flat_grad
+        else:
+            gkernel = None
+        gbias = flat_grad.sum(axis=0) if need_bias else None
+        return gx, gkernel, gbias
+
+
+def dense(x, kernel, bias=None, activation=None) -> Tensor:
+    """Return ``activation(x @ kernel + bias)`` over the last axis of x, as one graph node.
+
+    Args:
+        x: inputs of shape (..., in_features).
+        kernel: weights of shape (in_features, units).
+        bias: optional, shape (units,).
+        activation: None (linear), 'relu', 'sigmoid' or 'tanh'.
+
+    Example:
+        >>> import glassnet as gn
+        >>> gn.nn.dense(gn.tensor([[1.0, 2.0]]), gn.tensor([[1.0], [1.0]]), gn.tensor([0.5])).numpy()
+        array([[3.5]], dtype=float32)
+    """
+    if activation is not None and activation not in OUTPUT_RULES:
+        raise ValueError(
+            f"dense: cannot fuse activation {activation!r}; expected None or one of "
+            f"{sorted(OUTPUT_RULES)}. Apply other activations after dense()."
+        )
+    if bias is None:
+        return Dense.apply(x, kernel, activation=activation)
+    return Dense.apply(x, kernel, bias, activation=activation)
 
 
 def matmul(x, y) -> Tensor:

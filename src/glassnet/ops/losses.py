@@ -49,7 +49,8 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, labels, logits):
         xp = ctx.xp
-        neg_log_probs = _neg_log_softmax(xp, logits, -1)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
         classes = logits.shape[-1]
         rows = xp.arange(labels.size)
         flat_labels = labels.reshape(-1)
@@ -57,23 +58,24 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
             # indexing rejects labels >= classes; negative ones would silently wrap around
             if flat_labels.size and flat_labels.dtype.kind == "i" and flat_labels.min() < 0:
                 raise IndexError
-            picked = neg_log_probs.reshape(-1, classes)[rows, flat_labels]
+            picked = log_probs.reshape(-1, classes)[rows, flat_labels]
         except IndexError:
             bad = labels[(labels < 0) | (labels >= classes)].flat[0]
             raise ValueError(
                 "sparse_softmax_cross_entropy_with_logits: labels must be in "
                 f"[0, {classes}) for {classes} classes. Received: a label of {bad}"
             ) from None
-        ctx.save(rows, flat_labels, neg_log_probs)
-        return picked.reshape(labels.shape)
+        ctx.save(rows, flat_labels, log_probs)
+        return 0 - picked.reshape(labels.shape)  # not -picked: a perfect prediction gives +0, not -0
 
     @staticmethod
     def backward(ctx, grad):
-        rows, flat_labels, neg_log_probs = ctx.saved
+        rows, flat_labels, log_probs = ctx.saved
         # d/dlogits = softmax(logits) - one_hot(label), softmax = e^(log_softmax); labels: none
-        d_logits = ctx.xp.exp(-neg_log_probs)
+        d_logits = ctx.xp.exp(log_probs)
         d_logits.reshape(-1, d_logits.shape[-1])[rows, flat_labels] -= 1
-        return None, d_logits * grad[..., None]
+        d_logits *= grad[..., None]  # d_logits is ours alone: scale in place
+        return None, d_logits
 
 
 class SoftmaxCrossEntropyWithLogits(Function):

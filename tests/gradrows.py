@@ -8,10 +8,23 @@ when a registered op has no row.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+
+@contextlib.contextmanager
+def strict_numerics():
+    """Fail on any NumPy warning, overflow, division by zero or invalid value.
+
+    Underflow stays allowed: e^-20000 rounding to 0 is the right answer, not an error.
+    """
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        yield
 
 
 def normal(rng, shape):

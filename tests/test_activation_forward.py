@@ -3,29 +3,18 @@
 Gradients are checked by the shared table (grad_rows_activation.py); here the values.
 """
 
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 import glassnet as gn
+from gradrows import strict_numerics
 from glassnet.ops import activation
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
-
-@contextlib.contextmanager
-def strict_numerics():
-    """Fail on any NumPy warning, overflow, division by zero or invalid value.
-
-    Underflow stays allowed: e^-20000 rounding to 0 is the right answer, not an error.
-    """
-    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
-        warnings.simplefilter("error")
-        yield
 
 
 def _erf(x):

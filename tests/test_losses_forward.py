@@ -4,24 +4,13 @@ Gradients against finite differences live in the shared table (grad_rows_activat
 here the values, TensorFlow's gradient semantics and the error messages.
 """
 
-import contextlib
-import warnings
 
 import numpy as np
 import pytest
 
 import glassnet as gn
+from gradrows import strict_numerics
 
-
-@contextlib.contextmanager
-def strict_numerics():
-    """Fail on any NumPy warning, overflow, division by zero or invalid value.
-
-    Underflow stays allowed: e^-20000 rounding to 0 is the right answer, not an error.
-    """
-    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
-        warnings.simplefilter("error")
-        yield
 
 
 def _softmax(x):

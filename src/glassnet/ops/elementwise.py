@@ -99,34 +99,33 @@ class Power(Function):
         return gx, gy
 
 
-class Maximum(Function):
+class _Choose(Function, register=False):
+    """Shared rule of maximum and minimum: the gradient goes to the chosen input, to x at ties."""
+
+    pick = "maximum"
+
+    @classmethod
+    def forward(cls, ctx, x, y):
+        ctx.save(x >= y if cls.pick == "maximum" else x <= y)
+        return getattr(ctx.xp, cls.pick)(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x_wins,) = ctx.saved
+        gx = grad * x_wins if ctx.needs_grad[0] else None
+        return gx, (grad * ~x_wins if ctx.needs_grad[1] else None)
+
+
+class Maximum(_Choose):
     """z = max(x, y) elementwise; at ties the gradient goes to x."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save(x >= y)
-        return ctx.xp.maximum(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x_wins,) = ctx.saved
-        gx = grad * x_wins if ctx.needs_grad[0] else None
-        return gx, (grad * ~x_wins if ctx.needs_grad[1] else None)
+    pick = "maximum"
 
 
-class Minimum(Function):
+class Minimum(_Choose):
     """z = min(x, y) elementwise; at ties the gradient goes to x."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save(x <= y)
-        return ctx.xp.minimum(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x_wins,) = ctx.saved
-        gx = grad * x_wins if ctx.needs_grad[0] else None
-        return gx, (grad * ~x_wins if ctx.needs_grad[1] else None)
+    pick = "minimum"
 
 
 # ----- unary ----------------------------------------------------------------------

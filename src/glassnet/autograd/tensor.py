@@ -18,10 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
+from .tensor_shape import TensorShape
 
 __all__ = ["Tensor", "Variable", "tensor", "as_array"]
 
 _ndarray = np.ndarray
+_new_tuple = tuple.__new__
 
 
 def as_array(data, dtype=None):
@@ -109,8 +111,8 @@ class Tensor:
 
     # ----- array-like properties -------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return self.data.shape
+    def shape(self) -> TensorShape:
+        return _new_tuple(TensorShape, self.data.shape)  # already ints: skip the conversion
 
     @property
     def dtype(self):

@@ -141,17 +141,18 @@ def _check_same_shape(op, labels, logits):
 def _check_sparse_labels(labels, logits):
     op = "sparse_softmax_cross_entropy_with_logits"
     data = labels.data if isinstance(labels, Tensor) else labels
-    if logits.ndim == 0:
+    shape = logits.data.shape if isinstance(logits, Tensor) else logits.shape
+    if len(shape) == 0:
         raise ValueError(f"{op}: logits need a class axis (rank >= 1). Received: logits.shape=()")
     if data.dtype.kind not in "iu":
         raise ValueError(
             f"{op}: labels must be integer class indices (cast them with .astype(int)). "
             f"Received: labels.dtype={data.dtype}"
         )
-    if data.shape != logits.shape[:-1]:
+    if data.shape != shape[:-1]:
         raise ValueError(
-            f"{op}: labels must have shape logits.shape[:-1] = {logits.shape[:-1]}. "
-            f"Received: labels.shape={data.shape}, logits.shape={logits.shape}"
+            f"{op}: labels must have shape logits.shape[:-1] = {shape[:-1]}. "
+            f"Received: labels.shape={data.shape}, logits.shape={shape}"
         )
     return data  # the range is checked where the labels are used, at no extra cost
 

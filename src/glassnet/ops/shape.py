@@ -167,7 +167,7 @@ def reshape(x, shape) -> Tensor:
     Example:
         >>> import glassnet as gn
         >>> gn.reshape(gn.tensor([1.0, 2.0, 3.0, 4.0]), (2, -1)).shape
-        (2, 2)
+        TensorShape([2, 2])
     """
     return Reshape.apply(x, shape=tuple(shape) if not isinstance(shape, int) else (shape,))
 

@@ -33,6 +33,8 @@ ROWS = [
             ("Add", "Multiply", "Subtract", "Divide", "Power", "Negative")),
     GradRow("rsub_rdiv", lambda x: 1.0 - 2.0 / x, ((4,),), ("Subtract", "Divide"), positive),
     GradRow("power_scalar_exponent", lambda x: x ** 3, ((2, 3),), ("Power",)),
+    # a float32 step would drown the finite differences; test_tensor checks the dtypes cross
+    GradRow("cast_same_dtype", lambda x: gn.cast(x, x.dtype) * 2.0, ((2, 3),), ("Cast",)),
     GradRow("negative", gn.negative, ((2, 3),), ("Negative",)),
     GradRow("square", gn.square, ((2, 3),), ("Multiply",)),
     GradRow("sqrt", gn.sqrt, ((2, 3),), ("Sqrt",), positive),

@@ -500,3 +500,12 @@ def test_detach_shares_values_and_leaves_the_graph():
     assert d.requires_grad is False and d.node is None and d.is_leaf
     np.testing.assert_array_equal(d.numpy(), y.numpy())
     assert np.shares_memory(d.numpy(), y.numpy())
+
+
+def test_cast_between_float_types_carries_the_gradient_back_in_the_input_dtype():
+    x = gn.tensor([1.5, -2.0], dtype="float32", requires_grad=True)
+    y = gn.cast(x, "float64")
+    assert y.dtype == np.float64
+    gn.sum(y * y).backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, -4.0])

@@ -27,6 +27,7 @@ from .autograd import tensor as tensor
 from .ops import abs as abs
 from .ops import add as add
 from .ops import broadcast_to as broadcast_to
+from .ops import cast as cast
 from .ops import clip as clip
 from .ops import concatenate as concatenate
 from .ops import divide as divide

@@ -13,10 +13,12 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 
 __all__ = [
-    "abs", "add", "clip", "divide", "equal", "exp", "greater", "greater_equal", "less",
+    "abs", "add", "cast", "clip", "divide", "equal", "exp", "greater", "greater_equal", "less",
     "less_equal", "log", "log1p", "maximum", "minimum", "multiply", "negative", "not_equal",
     "power", "sqrt", "square", "subtract", "where",
 ]
@@ -247,6 +249,19 @@ class Where(Function):
         return None, gx, gy
 
 
+class Cast(Function):
+    """z = x converted to ``dtype``; the gradient is converted back."""
+
+    @staticmethod
+    def forward(ctx, x, *, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype)
+
+
 # ----- public functions -----------------------------------------------------------
 def add(x, y) -> Tensor:
     """Return x + y elementwise, with broadcasting.
@@ -341,6 +356,17 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - NumPy's and TF's name
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given.")
     return Clip.apply(x, min, max)
+
+
+def cast(x, dtype) -> Tensor:
+    """Return x converted to ``dtype`` (differentiable between float types).
+
+    Example:
+        >>> import glassnet as gn
+        >>> gn.cast(gn.tensor([1.5]), "float64").dtype
+        dtype('float64')
+    """
+    return Cast.apply(x, dtype=np.dtype(dtype))
 
 
 def where(condition, x, y) -> Tensor:

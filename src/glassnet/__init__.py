@@ -12,8 +12,10 @@ Example:
     6.0
 """
 
+from . import autograph as autograph
 from . import backend as backend
 from . import nn as nn
+from . import random as random
 from . import testing as testing
 from .autograd import Function as Function
 from .autograd import GradientTape as GradientTape
@@ -64,5 +66,7 @@ from .ops import sum as sum
 from .ops import transpose as transpose
 from .ops import var as var
 from .ops import where as where
+
+from . import keras as keras  # noqa: E402  (after the ops it is built on)
 
 __version__ = "0.1.0"

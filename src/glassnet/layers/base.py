@@ -164,6 +164,10 @@ class Layer:
 
                 return cast(inputs, self.dtype)
             return Tensor._from_op(data.astype(self.dtype), None)
+        if self.cast_inputs and isinstance(inputs, (list, tuple, float)):
+            # Python floats go to float64 first (as_array would round them to floatx), then
+            # one cast to the layer's dtype: a float64 layer keeps their full precision
+            inputs = np.asarray(inputs)
         array = as_array(inputs)
         if array.dtype.kind in "OSU":
             raise TypeError(

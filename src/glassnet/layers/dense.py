@@ -45,14 +45,12 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)):
-            raise TypeError(f"Dense: units must be a positive integer. Received: units={units!r}")
-        units = int(units)
-        if units <= 0:
+        # ValueError for every bad value (2.5, None, 0), as Keras 3 raises
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(
-                f"Received an invalid value for `units`, expected a positive integer. Received: units={units}"
+                f"Received an invalid value for `units`, expected a positive integer. Received: units={units!r}"
             )
-        self.units = units
+        self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

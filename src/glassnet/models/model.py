@@ -1,0 +1,261 @@
+"""`Model`: what every model can do once it can compute outputs: compile, fit, evaluate, predict.
+
+A subclass provides ``call(inputs, training)`` and its layers; this class resolves
+``compile``'s names to objects, runs one training or test step, and hands the loops
+to :mod:`glassnet.training.loop`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import activations, backend
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..autograd import no_grad
+from ..training import loop
+
+__all__ = ["Model"]
+
+
+class Model:
+    """Base of trainable models (see :class:`glassnet.models.Sequential`)."""
+
+    def __init__(self, name=None):
+        self.name = name
+        self.optimizer = None
+        self.loss = None
+        self.compiled_metrics: list = []
+        self._metric_identifiers: list = []
+        self._metrics_ready = False
+        self.stop_training = False
+        self.history = None
+
+    # ----- what subclasses provide ------------------------------------------------
+    @property
+    def layers(self) -> list:  # pragma: no cover - the contract
+        raise NotImplementedError
+
+    def build_for_data(self, x) -> None:
+        """Build the model for inputs shaped like ``x`` (a no-op once built)."""
+
+    @property
+    def input_dtype(self) -> str:
+        return backend.floatx()
+
+    # ----- weights -------------------------------------------------------------------
+    @property
+    def weights(self) -> list:
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list:
+        return [w for layer in self.layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.trainable_weights
+
+    @property
+    def losses(self) -> list:
+        """Regularization penalties of every layer, as scalar tensors."""
+        return [penalty for layer in self.layers for penalty in layer.losses]
+
+    def get_weights(self) -> list:
+        """Copies of every weight, layer by layer, as NumPy arrays."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Set every weight from a list in ``get_weights()`` order (all checked before any is set)."""
+        weights = list(weights)
+        expected = sum(len(layer.weights) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(
+                f'Model "{self.name}" expects {expected} weight arrays, but received {len(weights)}.'
+            )
+        position, staged = 0, []
+        for layer in self.layers:
+            count = len(layer.weights)
+            staged.append((layer, weights[position:position + count]))
+            position += count
+        for layer, values in staged:  # validate every layer's arrays before writing any
+            for variable, value in zip(layer.weights, values):
+                if tuple(np.shape(value)) != tuple(variable.data.shape):
+                    raise ValueError(
+                        f'Layer "{layer.name}": weight {variable.name} has shape {tuple(variable.data.shape)}, '
+                        f"but the value given has shape {tuple(np.shape(value))}."
+                    )
+        for layer, values in staged:
+            layer.set_weights(values)
+
+    # ----- compile ----------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=None, steps_per_execution=None,
+                jit_compile=None, **kwargs):
+        """Choose the optimizer, the loss and the metrics; names become objects here.
+
+        Args:
+            optimizer: name ('adam'), class or instance (default 'rmsprop', as Keras).
+            loss: name, class (``BinaryCrossentropy``), instance or function.
+            metrics: list of names ('accuracy'), classes, instances or functions.
+            run_eagerly, jit_compile, steps_per_execution: accepted for compatibility;
+                glassnet always runs eagerly.
+
+        Example:
+            >>> import glassnet as tf
+            >>> from glassnet.keras import Sequential
+            >>> from glassnet.keras.layers import Dense
+            >>> model = Sequential([Dense(1, activation="sigmoid")])
+            >>> model.compile(loss=tf.keras.losses.BinaryCrossentropy(), optimizer=tf.keras.optimizers.Adam(0.01))
+        """
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword arguments {sorted(kwargs)}")
+        if loss_weights is not None and not isinstance(loss_weights, (int, float)):
+            raise ValueError("loss_weights applies to multi-output models, which glassnet does not have yet.")
+        if loss is None:
+            raise ValueError("compile() needs a loss, e.g. loss='mse' or loss=BinaryCrossentropy().")
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = losses_module.get(loss)
+        if metrics is None:
+            metrics = []
+        elif isinstance(metrics, (str, dict)) or not isinstance(metrics, (list, tuple)):
+            metrics = [metrics]
+        self._metric_identifiers = list(metrics) + list(weighted_metrics or [])
+        for identifier in self._metric_identifiers:  # fail early on unknown names
+            if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+                continue
+            metrics_module.get(identifier)
+        self.compiled_metrics = []
+        self._metrics_ready = False
+        self._warn_about_output_and_loss()
+
+    def require_compiled(self, what: str) -> None:
+        if self.loss is None or self.optimizer is None:
+            raise RuntimeError(
+                f"You must call compile() before {what}(), e.g. model.compile(loss='mse', optimizer='adam')."
+            )
+
+    def _warn_about_output_and_loss(self) -> None:
+        """One clear warning when the output activation and the loss's from_logits disagree."""
+        layers = self.layers
+        from_logits = getattr(self.loss, "from_logits", None)
+        if not layers or from_logits is None:
+            return
+        last = layers[-1]
+        activation = getattr(last, "activation", None)
+        if activation in (activations.softmax, activations.sigmoid) and from_logits:
+            warnings.warn(
+                f'The output layer "{last.name}" applies {activations.serialize(activation)}, but the loss '
+                f"{type(self.loss).__name__} has from_logits=True, so it would apply it twice. Use "
+                "activation='linear' on that layer (preferred, numerically stable) or from_logits=False.",
+                stacklevel=3,
+            )
+        elif activation is activations.linear and not from_logits:
+            warnings.warn(
+                f'The output layer "{last.name}" is linear, but the loss {type(self.loss).__name__} has '
+                "from_logits=False and expects probabilities. Pass from_logits=True to the loss "
+                "(preferred, numerically stable) or give the layer a softmax/sigmoid activation.",
+                stacklevel=3,
+            )
+
+    # ----- metrics --------------------------------------------------------------------
+    def prepare_metrics(self, y, x_sample) -> None:
+        """Resolve 'accuracy' and friends once the label and output shapes are known."""
+        if self._metrics_ready:
+            return
+        with no_grad():
+            out_shape = tuple(self(x_sample, training=False).shape)
+        resolved = []
+        for identifier in self._metric_identifiers:
+            if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+                resolved.append(metrics_module.resolve_accuracy(identifier, self.loss, y.shape, out_shape))
+            else:
+                resolved.append(metrics_module.get(identifier))
+        self.compiled_metrics = resolved
+        self._metrics_ready = True
+
+    def update_metrics(self, y, y_pred, sample_weight=None) -> None:
+        for metric in self.compiled_metrics:
+            metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+    def reset_metrics(self) -> None:
+        for metric in self.compiled_metrics:
+            metric.reset_state()
+
+    @property
+    def metrics_names(self) -> list:
+        return ["loss"] + [m.name for m in self.compiled_metrics]
+
+    # ----- one step -------------------------------------------------------------------
+    def train_step(self, x, y, sample_weight=None):
+        """One gradient step on a batch; returns (loss as a float, predictions as an array)."""
+        variables = self.trainable_weights
+        for variable in variables:
+            variable.grad = None
+        y_pred = self(x, training=True)
+        loss = self.loss(y, y_pred, sample_weight=sample_weight)
+        penalties = self.losses
+        if penalties:
+            loss = loss + sum(penalties[1:], penalties[0])
+        loss.backward()
+        self.optimizer.apply([v.grad for v in variables], variables)
+        return float(loss.data), y_pred.data
+
+    def test_step(self, x, y, sample_weight=None):
+        """The loss and predictions on a batch, with ``training=False`` and no graph."""
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.loss(y, y_pred, sample_weight=sample_weight)
+            penalties = self.losses
+            if penalties:
+                loss = loss + sum(penalties[1:], penalties[0])
+        return float(loss.data), y_pred.data
+
+    def predict_step(self, x):
+        return self(x, training=False).numpy()
+
+    # ----- the loops --------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0):
+        """Train for ``epochs`` passes over ``(x, y)`` in mini-batches (32 by default).
+
+        Args:
+            x: inputs, array-like of shape (n, ...); float64 is cast to float32.
+            y: targets, (n,) or (n, k).
+            batch_size: samples per gradient step (default 32).
+            epochs: passes over the data (each a number of steps of gradient descent).
+            verbose: 'auto' or 1 (progress bar), 2 (a line per epoch), 0 (silent).
+            callbacks: list of :class:`glassnet.keras.callbacks.Callback`.
+            validation_split: the last fraction of the data, held out for validation.
+            validation_data: ``(x_val, y_val)`` to evaluate after each epoch.
+            shuffle: reshuffle the training data every epoch.
+            class_weight: dict mapping class index to a loss weight.
+            sample_weight: per-sample loss weights, shape (n,).
+            initial_epoch: the epoch to start counting from (to resume training).
+
+        Returns:
+            A ``History`` whose ``.history`` maps 'loss' (and metric and 'val_' keys) to
+            per-epoch values.
+        """
+        return loop.fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_split=validation_split,
+                        validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                        sample_weight=sample_weight, initial_epoch=initial_epoch)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Return the loss (or ``[loss, *metrics]``, or a dict with ``return_dict``) on ``(x, y)``."""
+        return loop.evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
+                             sample_weight=sample_weight, return_dict=return_dict)
+
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
+        """Return the outputs for ``x`` as a float32 NumPy array, computed in batches of 32."""
+        return loop.predict(self, x, batch_size=batch_size, verbose=verbose)

@@ -1,0 +1,179 @@
+"""Data at the boundary of ``fit``, ``evaluate`` and ``predict``: validated once, then batched.
+
+Who owns which ``fit`` argument:
+
+- ``x``, ``y``, ``sample_weight``, ``class_weight``: checked and converted once by
+  :func:`prepare_arrays` / :func:`sample_weights_for` (shapes, dtypes, NaN and Inf,
+  matching sample counts), so the training step never re-checks them.
+- ``validation_split``: :func:`split_validation` takes the *last* fraction of the
+  samples, before any shuffling, as Keras does.
+- ``batch_size``, ``shuffle``: :class:`BatchIterator` draws one permutation per epoch
+  from the seeded generator, shuffles a copy once, and yields contiguous slices of it.
+- ``epochs``, ``initial_epoch``, ``verbose``, ``callbacks``: the loop in ``loop.py``.
+
+Example:
+    >>> import numpy as np
+    >>> from glassnet.training.data import BatchIterator
+    >>> batches = BatchIterator(np.arange(10.0).reshape(5, 2), np.arange(5), batch_size=2, shuffle=False)
+    >>> [len(xb) for xb, yb, wb in batches.epoch()]
+    [2, 2, 1]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+
+__all__ = ["BatchIterator", "prepare_arrays", "sample_weights_for", "split_validation"]
+
+
+def _to_numpy(value, argument: str):
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if isinstance(value, np.ndarray):
+        return value
+    if value is None:
+        raise ValueError(f"{argument} is required. Received: {argument}=None")
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{argument} must be a rectangular array; ragged data received ({error}).") from None
+    return array
+
+
+def _check_numeric(array, argument: str):
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{argument} must hold numbers. Received: {argument} with dtype {array.dtype}"
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        value = array[tuple(bad)]
+        raise ValueError(
+            f"{argument} contains {'NaN' if np.isnan(value) else 'Inf'} (first at index "
+            f"{tuple(int(i) for i in bad)}); clean or impute the data before training."
+        )
+
+
+def prepare_arrays(x, y=None, *, dtype=None, need_y=True):
+    """Validate and convert inputs once: x to the float dtype, y kept as given (a NumPy array).
+
+    Raises:
+        ValueError / TypeError naming the argument, what was received and what was expected.
+    """
+    x = _to_numpy(x, "x")
+    _check_numeric(x, "x")
+    if x.ndim == 0:
+        raise ValueError(f"x must have a batch axis (at least 1-D). Received: x with shape {x.shape}")
+    if len(x) == 0:
+        raise ValueError("x is empty: expected at least one sample. Received: x with shape "
+                         f"{x.shape}")
+    dtype = np.dtype(dtype or backend.floatx())
+    if x.dtype != dtype:
+        x = x.astype(dtype)
+    if y is None:
+        if need_y:
+            raise ValueError("y is required for training and evaluation. Received: y=None")
+        return x, None
+    y = _to_numpy(y, "y")
+    _check_numeric(y, "y")
+    if y.ndim == 0:
+        raise ValueError(f"y must have a batch axis (at least 1-D). Received: y with shape {y.shape}")
+    if len(y) != len(x):
+        raise ValueError(
+            "x and y must have the same number of samples. "
+            f"Received: x with {len(x)} samples (shape {x.shape}), y with {len(y)} (shape {y.shape})"
+        )
+    return x, y
+
+
+def sample_weights_for(y, sample_weight=None, class_weight=None):
+    """Return per-sample weights (float array of shape (n,)) or None when neither is given."""
+    n = len(y)
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.ndim == 2 and weights.shape[1] == 1:
+            weights = weights[:, 0]
+        if weights.shape != (n,):
+            raise ValueError(
+                f"sample_weight must have shape ({n},) to match y. Received: shape {weights.shape}"
+            )
+        _check_numeric(weights, "sample_weight")
+        if (weights < 0).any():
+            raise ValueError("sample_weight must be non-negative.")
+    if class_weight is not None:
+        if not isinstance(class_weight, dict):
+            raise TypeError(f"class_weight must be a dict of class -> weight. Received: {type(class_weight).__name__}")
+        labels = y if y.ndim == 1 or y.shape[-1] == 1 else np.argmax(y, axis=-1)
+        labels = np.asarray(labels).reshape(n)
+        if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+            raise ValueError("class_weight needs integer class labels in y.")
+        lookup = np.ones(n)
+        for cls, weight in class_weight.items():
+            lookup[labels == cls] = float(weight)
+        weights = lookup if weights is None else weights * lookup
+    return weights
+
+
+def split_validation(x, y, weights, validation_split: float):
+    """Split off the last ``validation_split`` fraction of the samples (before shuffling)."""
+    if not isinstance(validation_split, (int, float)) or not 0.0 <= validation_split < 1.0:
+        raise ValueError(
+            f"validation_split must be a float in [0, 1). Received: validation_split={validation_split!r}"
+        )
+    if validation_split == 0:
+        return (x, y, weights), None
+    cut = int(len(x) * (1.0 - validation_split))
+    if cut == 0 or cut == len(x):
+        raise ValueError(
+            f"validation_split={validation_split} leaves no samples on one side of the split "
+            f"of {len(x)} samples."
+        )
+    w_train = None if weights is None else weights[:cut]
+    w_val = None if weights is None else weights[cut:]
+    return (x[:cut], y[:cut], w_train), (x[cut:], y[cut:], w_val)
+
+
+def check_batch_size(batch_size) -> int:
+    """Return ``batch_size`` as a positive int (None means Keras's default, 32)."""
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+class BatchIterator:
+    """Yields ``(x_batch, y_batch, weight_batch)`` for one epoch at a time.
+
+    With ``shuffle=True`` each epoch draws one permutation from the seeded generator
+    (:func:`glassnet.random.set_seed`), shuffles a copy of the data once, and takes
+    contiguous slices of it: one gather per epoch instead of one per batch.
+    """
+
+    def __init__(self, x, y=None, weights=None, *, batch_size=32, shuffle=True):
+        self.x, self.y, self.weights = x, y, weights
+        self.batch_size = check_batch_size(batch_size)
+        self.shuffle = bool(shuffle)
+        self.num_samples = len(x)
+
+    @property
+    def steps(self) -> int:
+        return math.ceil(self.num_samples / self.batch_size)
+
+    def epoch(self):
+        x, y, w = self.x, self.y, self.weights
+        if self.shuffle and self.num_samples > 1:
+            order = backend.rng().permutation(self.num_samples)
+            x = x[order]
+            y = None if y is None else y[order]
+            w = None if w is None else w[order]
+        size = self.batch_size
+        for start in range(0, self.num_samples, size):
+            stop = start + size
+            yield (x[start:stop], None if y is None else y[start:stop], None if w is None else w[start:stop])

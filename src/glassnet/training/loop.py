@@ -1,0 +1,162 @@
+"""The one training loop behind ``fit``, ``evaluate`` and ``predict``.
+
+``fit`` validates its arguments once, builds the batch iterator and the callback
+list, then for each epoch and each batch calls ``model.train_step``; after each
+epoch it evaluates on the validation data, tells the callbacks, and stops early when
+``model.stop_training`` is set. ``evaluate`` and ``predict`` reuse the same
+iterator and run the model with ``training=False``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import no_grad
+from .callbacks import CallbackList, History
+from .data import BatchIterator, check_batch_size, prepare_arrays, sample_weights_for, split_validation
+from .progress import ProgbarLogger
+
+__all__ = ["evaluate", "fit", "predict"]
+
+
+class RunningMean:
+    """The mean of per-batch values weighted by batch size (how Keras reports the epoch loss)."""
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def add(self, value: float, weight: int) -> None:
+        self.total += value * weight
+        self.count += weight
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+def _check_verbose(verbose) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def _check_epochs(epochs, initial_epoch) -> tuple[int, int]:
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
+    return int(epochs), int(initial_epoch)
+
+
+def _epoch_logs(model, loss_mean: RunningMean, prefix: str = "") -> dict:
+    logs = {f"{prefix}loss": loss_mean.result()}
+    for metric in model.compiled_metrics:
+        logs[f"{prefix}{metric.name}"] = float(metric.result())
+    return logs
+
+
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0):
+    """Train ``model`` (see :meth:`glassnet.models.Model.fit` for the arguments)."""
+    model.require_compiled("fit")
+    verbose = _check_verbose(verbose)
+    epochs, initial_epoch = _check_epochs(epochs, initial_epoch)
+    batch_size = check_batch_size(batch_size)
+    x, y = prepare_arrays(x, y, dtype=model.input_dtype)
+    weights = sample_weights_for(y, sample_weight, class_weight)
+    (x, y, weights), validation = split_validation(x, y, weights, validation_split)
+    if validation_data is not None:
+        validation = _unpack_validation(model, validation_data)
+    model.build_for_data(x)
+    model.prepare_metrics(y, x[:1])
+
+    batches = BatchIterator(x, y, weights, batch_size=batch_size, shuffle=shuffle)
+    history = History()
+    all_callbacks = [history] + list(callbacks or [])
+    if verbose and not any(isinstance(c, ProgbarLogger) for c in all_callbacks):
+        all_callbacks.append(ProgbarLogger(verbose))
+    params = {"epochs": epochs, "steps": batches.steps, "verbose": verbose}
+    hooks = CallbackList(all_callbacks, model, params)
+    batch_logs = hooks.wants("on_train_batch_end")
+
+    model.stop_training = False
+    hooks.call("on_train_begin", {})
+    for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
+        loss_mean = RunningMean()
+        hooks.call("on_epoch_begin", epoch, {})
+        for step, (xb, yb, wb) in enumerate(batches.epoch()):
+            hooks.call("on_train_batch_begin", step, {})
+            loss, y_pred = model.train_step(xb, yb, wb)
+            loss_mean.add(loss, len(xb))
+            model.update_metrics(yb, y_pred, wb)
+            if batch_logs:
+                hooks.call("on_train_batch_end", step, _epoch_logs(model, loss_mean))
+            if model.stop_training:
+                break
+        logs = _epoch_logs(model, loss_mean)
+        if validation is not None:
+            logs.update(_run_evaluation(model, *validation, batch_size=batch_size, prefix="val_"))
+        hooks.call("on_epoch_end", epoch, logs)
+        if model.stop_training:
+            break
+    hooks.call("on_train_end", {})
+    model.history = history
+    return history
+
+
+def _unpack_validation(model, validation_data):
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight). "
+            f"Received: {type(validation_data).__name__}"
+        )
+    x_val, y_val = prepare_arrays(validation_data[0], validation_data[1], dtype=model.input_dtype)
+    weights = sample_weights_for(y_val, validation_data[2]) if len(validation_data) == 3 else None
+    return x_val, y_val, weights
+
+
+def _run_evaluation(model, x, y, weights, *, batch_size, prefix=""):
+    model.reset_metrics()
+    loss_mean = RunningMean()
+    for xb, yb, wb in BatchIterator(x, y, weights, batch_size=batch_size, shuffle=False).epoch():
+        loss, y_pred = model.test_step(xb, yb, wb)
+        loss_mean.add(loss, len(xb))
+        model.update_metrics(yb, y_pred, wb)
+    return _epoch_logs(model, loss_mean, prefix)
+
+
+def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+             return_dict=False):
+    """Return the loss (and metrics) of ``model`` on ``(x, y)``, with ``training=False``."""
+    model.require_compiled("evaluate")
+    verbose = _check_verbose(verbose)
+    batch_size = check_batch_size(batch_size)
+    x, y = prepare_arrays(x, y, dtype=model.input_dtype)
+    weights = sample_weights_for(y, sample_weight)
+    model.build_for_data(x)
+    model.prepare_metrics(y, x[:1])
+    logs = _run_evaluation(model, x, y, weights, batch_size=batch_size)
+    if verbose:
+        steps = -(-len(x) // batch_size)
+        from .progress import format_logs
+
+        print(f"{steps}/{steps} [{'=' * 30}] - {format_logs(logs)}")
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size=None, verbose=0):
+    """Return the model's outputs for ``x`` as a NumPy array (``training=False``, no graph)."""
+    batch_size = check_batch_size(batch_size)
+    x, _ = prepare_arrays(x, None, dtype=model.input_dtype, need_y=False)
+    model.build_for_data(x)
+    with no_grad():
+        if len(x) <= batch_size:  # the common single-call case: no batching machinery
+            return model.predict_step(x)
+        outputs = [model.predict_step(xb) for xb, _, _ in BatchIterator(x, batch_size=batch_size, shuffle=False).epoch()]
+    return np.concatenate(outputs, axis=0)

@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine_overhead.py
+	$(BIN)/python benchmarks/course_workloads.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -438,13 +438,14 @@ def test_dense_applies_to_the_last_axis_of_3d_input():
 
 
 def test_dense_kernel_is_glorot_uniform_and_bias_zero():
+    gn.random.set_seed(0)  # a fixed draw: the statistical bounds below then cannot flake
     layer = Dense(50)
     layer(np.ones((1, 200)))
     kernel, bias = layer.get_weights()
     limit = math.sqrt(6 / (200 + 50))
     assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.98 * limit
     assert abs(kernel.var() - limit**2 / 3) < 0.05 * limit**2 / 3  # uniform(-l, l) has variance l^2 / 3
-    assert abs(kernel.mean()) < 0.01 * limit
+    assert abs(kernel.mean()) < 0.03 * limit  # 5 standard errors of the mean of 10,000 draws
     np.testing.assert_array_equal(bias, np.zeros(50, dtype=np.float32))
 
 

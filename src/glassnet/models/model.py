@@ -20,6 +20,9 @@ from ..training import loop
 
 __all__ = ["Model"]
 
+# Losses that read their predictions as probabilities unless from_logits=True.
+_PROBABILITY_TARGETS = ("binary", "categorical", "sparse")
+
 
 class Model:
     """Base of trainable models (see :class:`glassnet.models.Sequential`)."""
@@ -157,7 +160,8 @@ class Model:
                 "activation='linear' on that layer (preferred, numerically stable) or from_logits=False.",
                 stacklevel=3,
             )
-        elif activation is activations.linear and not from_logits:
+        elif activation is activations.linear and not from_logits and \
+                getattr(self.loss, "target_kind", None) in _PROBABILITY_TARGETS:
             warnings.warn(
                 f'The output layer "{last.name}" is linear, but the loss {type(self.loss).__name__} has '
                 "from_logits=False and expects probabilities. Pass from_logits=True to the loss "

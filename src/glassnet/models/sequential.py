@@ -103,6 +103,13 @@ class Sequential(Model):
         if input_shape is None:
             raise ValueError("You must provide an input_shape to build(), e.g. model.build((None, 400)).")
         input_shape = tuple(input_shape)
+        if self.built:  # a no-op, unless asked for weights of another shape
+            if input_shape[1:] != tuple(self._input_shape)[1:]:
+                raise ValueError(
+                    f'Sequential model "{self.name}" is already built for input shape '
+                    f"{tuple(self._input_shape)}; it cannot be built again for input_shape={input_shape}."
+                )
+            return
         self._input_shape = input_shape
         shape = input_shape
         for layer in self._layers:

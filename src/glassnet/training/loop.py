@@ -9,12 +9,14 @@ iterator and run the model with ``training=False``.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..autograd import no_grad
 from .callbacks import CallbackList, History
 from .data import BatchIterator, check_batch_size, prepare_arrays, sample_weights_for, split_validation
-from .progress import ProgbarLogger
+from .progress import ProgbarLogger, bar_line
 
 __all__ = ["evaluate", "fit", "predict"]
 
@@ -37,7 +39,9 @@ class RunningMean:
 def _check_verbose(verbose) -> int:
     if verbose == "auto":
         return 1
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+    if isinstance(verbose, bool):  # verbose=False / True work in Keras
+        return int(verbose)
+    if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
     return int(verbose)
 
@@ -65,8 +69,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     epochs, initial_epoch = _check_epochs(epochs, initial_epoch)
     batch_size = check_batch_size(batch_size)
     x, y = prepare_arrays(x, y, dtype=model.input_dtype)
-    weights = sample_weights_for(y, sample_weight, class_weight)
+    weights = sample_weights_for(y, sample_weight)
     (x, y, weights), validation = split_validation(x, y, weights, validation_split)
+    if class_weight is not None:  # training samples only, as in Keras (sample weights split too)
+        weights = sample_weights_for(y, weights, class_weight)
     if validation_data is not None:
         validation = _unpack_validation(model, validation_data)
     model.build_for_data(x)
@@ -138,12 +144,10 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     weights = sample_weights_for(y, sample_weight)
     model.build_for_data(x)
     model.prepare_metrics(y, x[:1])
+    start = time.perf_counter()
     logs = _run_evaluation(model, x, y, weights, batch_size=batch_size)
     if verbose:
-        steps = -(-len(x) // batch_size)
-        from .progress import format_logs
-
-        print(f"{steps}/{steps} [{'=' * 30}] - {format_logs(logs)}")
+        print(bar_line(-(-len(x) // batch_size), time.perf_counter() - start, logs))
     if return_dict:
         return logs
     values = list(logs.values())

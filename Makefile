@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine_overhead.py
 	$(BIN)/python benchmarks/course_workloads.py
+	$(BIN)/python benchmarks/backprop_vs_finite_differences.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

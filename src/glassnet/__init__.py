@@ -17,6 +17,7 @@ from . import backend as backend
 from . import nn as nn
 from . import random as random
 from . import testing as testing
+from . import viz as viz
 from .autograd import Function as Function
 from .autograd import GradientTape as GradientTape
 from .autograd import Tensor as Tensor
@@ -26,6 +27,7 @@ from .autograd import grad as grad
 from .autograd import is_grad_enabled as is_grad_enabled
 from .autograd import no_grad as no_grad
 from .autograd import tensor as tensor
+from .testing import derivative as derivative
 from .ops import abs as abs
 from .ops import add as add
 from .ops import broadcast_to as broadcast_to

@@ -225,6 +225,27 @@ class Model:
     def predict_step(self, x):
         return self(x, training=False).numpy()
 
+    # ----- seeing backpropagation ----------------------------------------------------
+    def graph(self, x, y, expand=False, sample_weight=None):
+        """Draw one training step on ``(x, y)`` grouped by layer, the loss at the right.
+
+        Each layer is one box (``expand=True`` opens it into its ops) and each parameter's
+        gradient norm labels its edge. See :func:`glassnet.viz.model_graph`.
+        """
+        from ..viz import model_graph  # floor 6, imported only when asked for
+
+        return model_graph(self, x, y, expand=expand, sample_weight=sample_weight)
+
+    def check_gradients(self, x, y, sample_weight=None, **kwargs):
+        """Compare backprop with central finite differences for every weight, in float64.
+
+        Prints the largest relative error per layer and returns the report
+        (see :func:`glassnet.testing.check_model_gradients`).
+        """
+        from ..testing import check_model_gradients
+
+        return check_model_gradients(self, x, y, sample_weight=sample_weight, **kwargs)
+
     # ----- the loops --------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,

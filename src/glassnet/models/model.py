@@ -40,7 +40,7 @@ class Model:
     # ----- what subclasses provide ------------------------------------------------
     @property
     def layers(self) -> list:  # pragma: no cover - the contract
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must provide its list of layers.")
 
     def build_for_data(self, x) -> None:
         """Build the model for inputs shaped like ``x`` (a no-op once built)."""

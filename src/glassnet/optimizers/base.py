@@ -29,7 +29,6 @@ copies keyed by name (``'iterations'``, ``'learning_rate'``, ``'momentum/0'``,
 
 from __future__ import annotations
 
-import math
 import numbers
 import operator
 import re
@@ -39,6 +38,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import GradientTape, Tensor
+from .arguments import array_of, check_learning_rate, name_of, optional_float
 from .clipping import clip_by_global_norm, clip_by_norm, clip_by_value
 from .schedules import LearningRateSchedule
 from .schedules import deserialize as _deserialize_schedule
@@ -57,66 +57,6 @@ _KERAS_ONLY_DEFAULTS = {
     "gradient_accumulation_steps": None,
 }
 _IGNORED_OPTIONS = ("jit_compile", "is_legacy_optimizer", "mesh", "global_batch_size")
-
-
-# ----- argument checks (shared by the subclasses) ------------------------------------
-def check_float(name, value, *, low=0.0, high=None, high_open=False, low_open=False) -> float:
-    """Return ``value`` as a float after checking it is a real number in the given range.
-
-    Raises TypeError for a non-number and ValueError outside the range, naming the
-    argument and the value received.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Argument `{name}` must be a float. Received: {name}={value!r}")
-    number = float(value)
-    too_low = low is not None and (number <= low if low_open else number < low)
-    too_high = high is not None and (number >= high if high_open else number > high)
-    if not math.isfinite(number) or too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        bounds = f"in {left}{low:g}, {high:g}{right}" if high is not None else (
-            f"> {low:g}" if low_open else f">= {low:g}")
-        raise ValueError(f"Argument `{name}` must be a float {bounds}. Received: {name}={value!r}")
-    return number
-
-
-def _optional_float(name, value):
-    return None if value is None else check_float(name, value)
-
-
-def _check_learning_rate(value, given_as="learning_rate"):
-    """A learning rate is a LearningRateSchedule, a callable of no arguments, or a number >= 0."""
-    if isinstance(value, LearningRateSchedule) or callable(value):
-        return value
-    if isinstance(value, Tensor) and value.size == 1:
-        value = value.item()
-    elif isinstance(value, _ndarray) and value.size == 1:
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        alias = "" if given_as == "learning_rate" else f" (given as `{given_as}`)"
-        error = TypeError if isinstance(value, bool) or not isinstance(value, numbers.Real) else ValueError
-        raise error(
-            f"Argument `learning_rate`{alias} must be a float >= 0, a "
-            "`LearningRateSchedule` or a callable that takes no arguments and returns the rate. "
-            f"Received: learning_rate={value!r}"
-        )
-    return float(value)
-
-
-def _array_of(variable):
-    """The array an optimizer updates in place: a Variable's ``.data``, or the array itself."""
-    array = variable.data if isinstance(variable, Tensor) else variable
-    if not (isinstance(array, _ndarray) or hasattr(array, "__cuda_array_interface__")) \
-            or array.dtype.kind != "f":
-        raise TypeError(
-            "Optimizers update floating-point Variables (or float arrays) in place. "
-            f"Received: {type(variable).__name__} of dtype {getattr(array, 'dtype', None)}"
-        )
-    return array
-
-
-def _name_of(variable, index):
-    return getattr(variable, "name", None) or f"variable {index}"
 
 
 class Optimizer:
@@ -159,12 +99,12 @@ class Optimizer:
     def __init__(self, learning_rate, *, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
         learning_rate, given_as = self._pop_legacy_options(learning_rate, kwargs)
-        learning_rate = _check_learning_rate(learning_rate, given_as)
+        learning_rate = check_learning_rate(learning_rate, given_as)
         self.name = self._default_name if name is None else str(name)
-        self.weight_decay = _optional_float("weight_decay", weight_decay)
-        self.clipnorm = _optional_float("clipnorm", clipnorm)
-        self.clipvalue = _optional_float("clipvalue", clipvalue)
-        self.global_clipnorm = _optional_float("global_clipnorm", global_clipnorm)
+        self.weight_decay = optional_float("weight_decay", weight_decay)
+        self.clipnorm = optional_float("clipnorm", clipnorm)
+        self.clipvalue = optional_float("clipvalue", clipvalue)
+        self.global_clipnorm = optional_float("global_clipnorm", global_clipnorm)
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
@@ -259,7 +199,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        value = _check_learning_rate(value)
+        value = check_learning_rate(value)
         if isinstance(value, float) and isinstance(self._lr_source, LearningRateSchedule):
             raise TypeError(
                 "This optimizer was created with a `LearningRateSchedule` as its `learning_rate`, "
@@ -305,7 +245,7 @@ class Optimizer:
         if self.built:
             return
         variables = tuple(variables)
-        arrays = [_array_of(v) for v in variables]
+        arrays = [array_of(v) for v in variables]
         if len({id(v) for v in variables}) != len(variables):
             raise ValueError("The same variable appears more than once in the list given to the optimizer.")
         xp = backend.get_xp(*arrays) if arrays else np
@@ -332,7 +272,7 @@ class Optimizer:
             i = index.get(id(v))
             if i is None:
                 raise ValueError(
-                    f"Unknown variable: {_name_of(v, '?')!r}. This optimizer can only update the "
+                    f"Unknown variable: {name_of(v, '?')!r}. This optimizer can only update the "
                     "variables it was first built with; create a new optimizer for new variables."
                 )
             positions.append(i)
@@ -373,7 +313,7 @@ class Optimizer:
         missing = []
         for i, variable, grad in zip(self._positions(variables), variables, grads):
             if grad is None:
-                missing.append(_name_of(variable, i))
+                missing.append(name_of(variable, i))
                 continue
             w = variable.data if isinstance(variable, Tensor) else variable
             if type(grad) is not _ndarray:
@@ -383,7 +323,7 @@ class Optimizer:
             if grad.shape != w.shape:
                 raise ValueError(
                     f"Gradient shape {tuple(grad.shape)} does not match variable "
-                    f"{_name_of(variable, i)!r} of shape {tuple(w.shape)}."
+                    f"{name_of(variable, i)!r} of shape {tuple(w.shape)}."
                 )
             ws.append(w)
             gs.append(grad)

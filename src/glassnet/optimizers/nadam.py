@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer, check_float
+from .arguments import check_float
+from .base import Optimizer
 
 __all__ = ["Nadam"]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Optimizer, check_float
+from .arguments import check_float
+from .base import Optimizer
 
 __all__ = ["RMSprop"]
 

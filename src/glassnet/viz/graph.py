@@ -163,7 +163,7 @@ class _Drawable:
     """What a picture of a graph can do once it can write DOT: render, and show in notebooks."""
 
     def to_dot(self) -> str:  # pragma: no cover - the contract
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must write its graph as DOT.")
 
     def render(self, path, format=None) -> str:
         """Draw the graph with Graphviz into ``path`` and return the path.

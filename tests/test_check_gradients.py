@@ -191,3 +191,16 @@ def test_model_check_gradients_method_delegates():
     assert make_model().check_gradients(*batch(), print_fn=lines.append).ok
     assert not make_model(ScaleWithWrongRule).check_gradients(*batch(), print_fn=None).ok
     assert "all gradients match" in lines[0]
+
+
+def test_check_gradients_sees_one_mask_from_a_seeded_dropout_layer():
+    import glassnet as tf
+    from glassnet.keras import Sequential
+    from glassnet.keras.layers import Dense, Dropout
+
+    tf.random.set_seed(3)
+    model = Sequential([tf.keras.Input(shape=(4,)), Dense(6, activation="tanh"), Dropout(0.5, seed=7), Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    x = np.random.default_rng(0).normal(size=(8, 4))
+    report = model.check_gradients(x, np.ones((8, 1)), print_fn=None)
+    assert report.ok, str(report)

@@ -340,10 +340,19 @@ def check_model_gradients(model, x, y, *, sample_weight=None, eps=1e-6, atol=1e-
     saved_weights = [(w, w.data, w.grad) for w in weights]
     saved_dtypes = [(layer, layer.dtype) for layer in layers]
     random_state = backend.rng().bit_generator.state
+    # Layers with a generator of their own (a seeded Dropout) must also draw the same masks
+    # on every evaluation, or the finite differences would compare different functions.
+    own_generators = [g for layer in layers if isinstance(g := getattr(layer, "generator", None), np.random.Generator)]
+    own_states = [g.bit_generator.state for g in own_generators]
     rng = np.random.default_rng(seed)
 
-    def loss_value():
+    def reset_randomness():
         backend.rng().bit_generator.state = random_state
+        for generator, state in zip(own_generators, own_states):
+            generator.bit_generator.state = state
+
+    def loss_value():
+        reset_randomness()
         with no_grad():
             return float(np.asarray(_training_loss(model, x, y, sample_weight).data, dtype=np.float64))
 
@@ -354,7 +363,7 @@ def check_model_gradients(model, x, y, *, sample_weight=None, eps=1e-6, atol=1e-
         for w in weights:
             w.data = np.array(w.data, dtype=np.float64)
             w.grad = None
-        backend.rng().bit_generator.state = random_state
+        reset_randomness()
         loss = _training_loss(model, x, y, sample_weight)
         if loss.requires_grad:
             loss.backward()
@@ -368,7 +377,7 @@ def check_model_gradients(model, x, y, *, sample_weight=None, eps=1e-6, atol=1e-
             layer.dtype = dtype
         for w, data, grad in saved_weights:
             w.data, w.grad = data, grad
-        backend.rng().bit_generator.state = random_state
+        reset_randomness()
     report = ModelGradientReport(rows, eps, atol, rtol, model=f'model "{getattr(model, "name", "model")}"')
     if print_fn is not None:
         print_fn(str(report))

@@ -6,6 +6,7 @@
 
 from . import activations as activations
 from . import callbacks as callbacks
+from . import datasets as datasets
 from . import initializers as initializers
 from . import layers as layers
 from . import losses as losses

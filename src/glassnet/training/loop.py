@@ -80,7 +80,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
 
     batches = BatchIterator(x, y, weights, batch_size=batch_size, shuffle=shuffle)
     history = History()
-    all_callbacks = [history] + list(callbacks or [])
+    # History after the user's callbacks (Keras 3's order), so keys they add to the epoch
+    # logs, such as 'learning_rate' from LearningRateScheduler, are recorded too.
+    all_callbacks = list(callbacks or []) + [history]
     if verbose and not any(isinstance(c, ProgbarLogger) for c in all_callbacks):
         all_callbacks.append(ProgbarLogger(verbose))
     params = {"epochs": epochs, "steps": batches.steps, "verbose": verbose}
@@ -104,7 +106,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 break
         logs = _epoch_logs(model, loss_mean)
         if validation is not None:
-            logs.update(_run_evaluation(model, *validation, batch_size=batch_size, prefix="val_"))
+            logs.update(_run_evaluation(model, *validation, batch_size=batch_size, prefix="val_", hooks=hooks))
         hooks.call("on_epoch_end", epoch, logs)
         if model.stop_training:
             break
@@ -124,19 +126,37 @@ def _unpack_validation(model, validation_data):
     return x_val, y_val, weights
 
 
-def _run_evaluation(model, x, y, weights, *, batch_size, prefix=""):
+def _run_evaluation(model, x, y, weights, *, batch_size, prefix="", hooks=None):
+    """The loss and metrics on ``(x, y)``; with ``hooks``, the ``on_test_*`` hooks run (validation in fit)."""
     model.reset_metrics()
     loss_mean = RunningMean()
-    for xb, yb, wb in BatchIterator(x, y, weights, batch_size=batch_size, shuffle=False).epoch():
+    if hooks is not None:
+        hooks.call("on_test_begin", {})
+    batch_logs = hooks is not None and hooks.wants("on_test_batch_end")
+    for step, (xb, yb, wb) in enumerate(BatchIterator(x, y, weights, batch_size=batch_size, shuffle=False).epoch()):
+        if hooks is not None:
+            hooks.call("on_test_batch_begin", step, {})
         loss, y_pred = model.test_step(xb, yb, wb)
         loss_mean.add(loss, len(xb))
         model.update_metrics(yb, y_pred, wb)
+        if batch_logs:
+            hooks.call("on_test_batch_end", step, _epoch_logs(model, loss_mean))
+    if hooks is not None:
+        hooks.call("on_test_end", _epoch_logs(model, loss_mean))
     return _epoch_logs(model, loss_mean, prefix)
 
 
 def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
              return_dict=False):
-    """Return the loss (and metrics) of ``model`` on ``(x, y)``, with ``training=False``."""
+    """Return the loss (and metrics) of ``model`` on ``(x, y)``, with ``training=False``.
+
+    ``verbose=1`` prints Keras's final bar line, after a live bar on a terminal when the
+    evaluation takes more than half a second; ``verbose=2`` prints one line.
+    """
+    import sys
+
+    from .progress import epoch_line
+
     model.require_compiled("evaluate")
     verbose = _check_verbose(verbose)
     batch_size = check_batch_size(batch_size)
@@ -144,10 +164,32 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     weights = sample_weights_for(y, sample_weight)
     model.build_for_data(x)
     model.prepare_metrics(y, x[:1])
+    steps = -(-len(x) // batch_size)
     start = time.perf_counter()
-    logs = _run_evaluation(model, x, y, weights, batch_size=batch_size)
+    isatty = getattr(sys.stdout, "isatty", None)
+    bar = hooks = None
+    try:
+        if verbose == 1 and steps > 1 and isatty and isatty():
+            from tqdm import tqdm
+
+            from .lambda_callback import LambdaCallback
+            from .progress import format_logs
+
+            # a live bar with the running loss, drawn only after 0.5 s, cleared at the end
+            bar = tqdm(total=steps, file=sys.stdout, ascii=".=", leave=False, delay=0.5, mininterval=0.1,
+                       bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed}{desc}")
+
+            def tick(step, batch_logs):
+                bar.set_description_str(" - " + format_logs(batch_logs), refresh=False)
+                bar.update(1)
+
+            hooks = CallbackList([LambdaCallback(on_test_batch_end=tick)], model, {"steps": steps, "verbose": 1})
+        logs = _run_evaluation(model, x, y, weights, batch_size=batch_size, hooks=hooks)
+    finally:
+        if bar is not None:
+            bar.close()
     if verbose:
-        print(bar_line(-(-len(x) // batch_size), time.perf_counter() - start, logs))
+        print((epoch_line if verbose == 2 else bar_line)(steps, time.perf_counter() - start, logs))
     if return_dict:
         return logs
     values = list(logs.values())
@@ -155,12 +197,34 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 
 def predict(model, x, batch_size=None, verbose=0):
-    """Return the model's outputs for ``x`` as a NumPy array (``training=False``, no graph)."""
+    """Return the model's outputs for ``x`` as a NumPy array (``training=False``, no graph).
+
+    ``verbose=1`` prints Keras's final bar line, after a live bar on a terminal when the
+    prediction takes more than half a second; ``verbose=2`` prints one line.
+    """
+    import sys
+
+    from .progress import epoch_line
+
+    verbose = _check_verbose(verbose)
     batch_size = check_batch_size(batch_size)
     x, _ = prepare_arrays(x, None, dtype=model.input_dtype, need_y=False)
     model.build_for_data(x)
+    steps = -(-len(x) // batch_size)
+    start = time.perf_counter()
     with no_grad():
         if len(x) <= batch_size:  # the common single-call case: no batching machinery
-            return model.predict_step(x)
-        outputs = [model.predict_step(xb) for xb, _, _ in BatchIterator(x, batch_size=batch_size, shuffle=False).epoch()]
-    return np.concatenate(outputs, axis=0)
+            outputs = model.predict_step(x)
+        else:
+            batches = BatchIterator(x, batch_size=batch_size, shuffle=False).epoch()
+            isatty = getattr(sys.stdout, "isatty", None)
+            if verbose == 1 and isatty and isatty():
+                from tqdm import tqdm
+
+                # a live bar, drawn only after 0.5 s and cleared at the end
+                batches = tqdm(batches, total=steps, file=sys.stdout, ascii=".=", leave=False,
+                               delay=0.5, mininterval=0.1, bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed}")
+            outputs = np.concatenate([model.predict_step(xb) for xb, _, _ in batches], axis=0)
+    if verbose:
+        print((epoch_line if verbose == 2 else bar_line)(steps, time.perf_counter() - start, {}))
+    return outputs

@@ -30,9 +30,17 @@ from .ops.activation import softplus as softplus
 from .ops.activation import softsign as softsign
 from .ops.activation import swish as swish
 from .ops.activation import tanh as tanh
+from .ops.conv import conv1d as conv1d
+from .ops.conv import conv2d as conv2d
 from .ops.linalg import dense as dense
 from .ops.losses import sigmoid_cross_entropy_with_logits as sigmoid_cross_entropy_with_logits
 from .ops.losses import softmax_cross_entropy_with_logits as softmax_cross_entropy_with_logits
 from .ops.losses import (
     sparse_softmax_cross_entropy_with_logits as sparse_softmax_cross_entropy_with_logits,
 )
+from .ops.normalization import batch_normalization as batch_normalization
+from .ops.pooling import avg_pool1d as avg_pool1d
+from .ops.pooling import avg_pool2d as avg_pool2d
+from .ops.pooling import max_pool1d as max_pool1d
+from .ops.pooling import max_pool2d as max_pool2d
+from .ops.random_ops import dropout as dropout

@@ -1,12 +1,30 @@
 """``tf.keras.layers``: the layers (the same classes as ``glassnet.layers``)."""
 
 from glassnet.layers import Activation as Activation
+from glassnet.layers import AveragePooling1D as AveragePooling1D
+from glassnet.layers import AveragePooling2D as AveragePooling2D
+from glassnet.layers import BatchNormalization as BatchNormalization
+from glassnet.layers import Conv1D as Conv1D
+from glassnet.layers import Conv2D as Conv2D
 from glassnet.layers import Dense as Dense
+from glassnet.layers import Dropout as Dropout
+from glassnet.layers import Embedding as Embedding
+from glassnet.layers import Flatten as Flatten
+from glassnet.layers import GlobalAveragePooling1D as GlobalAveragePooling1D
+from glassnet.layers import GlobalAveragePooling2D as GlobalAveragePooling2D
+from glassnet.layers import GlobalMaxPooling1D as GlobalMaxPooling1D
+from glassnet.layers import GlobalMaxPooling2D as GlobalMaxPooling2D
 from glassnet.layers import Input as Input
 from glassnet.layers import InputLayer as InputLayer
 from glassnet.layers import KerasTensor as KerasTensor
 from glassnet.layers import Layer as Layer
+from glassnet.layers import LayerNormalization as LayerNormalization
 from glassnet.layers import LeakyReLU as LeakyReLU
+from glassnet.layers import MaxPooling1D as MaxPooling1D
+from glassnet.layers import MaxPooling2D as MaxPooling2D
 from glassnet.layers import Normalization as Normalization
 from glassnet.layers import ReLU as ReLU
+from glassnet.layers import Reshape as Reshape
 from glassnet.layers import Softmax as Softmax
+from glassnet.layers import UpSampling2D as UpSampling2D
+from glassnet.layers import ZeroPadding2D as ZeroPadding2D

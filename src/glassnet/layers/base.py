@@ -43,7 +43,7 @@ def unique_name(base: str) -> str:
 def snake_case(name: str) -> str:
     """'BatchNormalization' -> 'batch_normalization', 'ReLU' -> 're_lu' (as Keras names them)."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class KerasTensor:

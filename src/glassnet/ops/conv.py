@@ -1,0 +1,324 @@
+"""Convolutions over channels-last inputs: ``conv2d`` and ``conv1d``.
+
+Both are computed as im2col plus a matrix product: a strided view of the (padded)
+input holds every window without copying, one copy lays it out as the columns
+``cols`` of shape (N*H'*W', kh*kw*C), and ``cols @ kernel`` (kernel reshaped to
+(kh*kw*C, F)) gives the outputs. The backward pass computes the kernel's gradient as
+``cols^T @ grad`` and scatters ``grad @ kernel^T`` back through the windows (col2im),
+with one loop over the kh*kw kernel offsets. On NumPy this runs over blocks of a few
+images, sized so each block's columns stay in cache; no Python loop runs over single
+output positions.
+
+Padding follows TensorFlow: 'valid' uses no padding; 'same' gives ``ceil(in / stride)``
+outputs, padding with zeros split evenly and the odd one at the bottom/right; conv1d
+also takes 'causal' (zeros on the left only, Keras's Conv1D option).
+
+Example:
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> x = gn.tensor(np.arange(16.0).reshape(1, 4, 4, 1))
+    >>> kernel = gn.tensor(np.ones((2, 2, 1, 1)), requires_grad=True)
+    >>> y = gn.nn.conv2d(x, kernel, strides=2)
+    >>> y.numpy()[0, :, :, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    >>> gn.sum(y).backward(); kernel.grad.numpy()[:, :, 0, 0]
+    array([[20., 24.],
+           [36., 40.]])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function, Tensor
+
+__all__ = ["conv1d", "conv2d"]
+
+_PADDINGS = ("valid", "same")
+
+
+# ----- shared geometry (pooling uses it too) ----------------------------------------
+def spatial_tuple(value, n, name, op):
+    """``value`` as a tuple of ``n`` positive ints (an int is repeated), else ValueError."""
+    values = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != n or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in values
+    ):
+        raise ValueError(
+            f"{op}: {name} must be a positive integer or a tuple of {n} positive integers. "
+            f"Received: {name}={value!r}"
+        )
+    return tuple(int(v) for v in values)
+
+
+def check_padding(padding, op, allowed=_PADDINGS):
+    """The padding name in lower case, or a ValueError naming the op and the choices."""
+    name = padding.lower() if isinstance(padding, str) else None
+    if name not in allowed:
+        raise ValueError(f"{op}: padding must be one of {allowed}. Received: padding={padding!r}")
+    return name
+
+
+def output_size(size, window, stride=1, padding="valid", dilation=1):
+    """Output length of one spatial axis, and the zeros to pad before and after it.
+
+    ``window`` is the kernel or pool size; with ``dilation`` d its reach is
+    ``(window - 1) * d + 1``. 'valid': ``(size - reach) // stride + 1`` (0 or less when
+    the window does not fit); 'same': ``ceil(size / stride)``, padded as TensorFlow does
+    (the odd zero goes after); 'causal': every zero before, then as 'valid'.
+
+    Returns:
+        ``(out, pad_before, pad_after)``.
+
+    Example:
+        >>> output_size(7, 3, stride=2, padding="same")
+        (4, 1, 1)
+        >>> output_size(6, 2, stride=2, padding="same")
+        (3, 0, 0)
+        >>> output_size(5, 3, padding="valid", dilation=2)
+        (1, 0, 0)
+    """
+    reach = (window - 1) * dilation + 1
+    if padding == "same":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + reach - size, 0)
+        return out, total // 2, total - total // 2
+    before = reach - 1 if padding == "causal" else 0
+    return (size + before - reach) // stride + 1, before, 0
+
+
+def _shape(a):
+    return tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
+
+
+def _pad(xp, x, pads, fill=0):
+    """x with ``pads`` ((before, after) per spatial axis) added around axes 1..2, or x itself."""
+    if not any(any(p) for p in pads):
+        return x
+    (top, bottom), (left, right) = pads
+    n, h, w, c = x.shape
+    padded = xp.full((n, h + top + bottom, w + left + right, c), fill, dtype=x.dtype)
+    padded[:, top:top + h, left:left + w] = x
+    return padded
+
+
+def _offset_slices(offset, out, stride):
+    """Slices of axes 1..2 taking, for each output position, the element at ``offset``
+    of its window: ``offset + stride * o`` for o in range(out)."""
+    return tuple(slice(i, i + (o - 1) * s + 1 if o else i, s) for i, o, s in zip(offset, out, stride))
+
+
+# ----- conv2d ---------------------------------------------------------------------
+# On NumPy the columns are built and multiplied a few images at a time, into one scratch
+# buffer reused by every block: each block is still in cache when the matrix product
+# reads it, no (N*H'*W', kh*kw*C) array is ever kept, and fresh memory (whose first touch
+# costs page faults) is not requested per block. Measured on the 64x26x26x32 benchmark:
+# forward 14 -> 8 ms, backward 34 -> 21 ms; blocks of 2 to 4 images (of 24x24 outputs,
+# 288 columns, float32) were best.
+_BLOCK_BYTES = 3 << 20
+
+
+def _blocks(xp, n, rows_per_image, width, dtype):
+    """Slices of the batch axis to process together, and a (rows, width) scratch buffer
+    big enough for one block. Off NumPy, one block: a GPU wants one big product."""
+    step = n if xp is not np else max(1, _BLOCK_BYTES // max(1, rows_per_image * width * dtype.itemsize))
+    step = max(1, min(step, n))
+    scratch = xp.empty((step * rows_per_image, width), dtype=dtype)
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)], scratch
+
+
+def _columns(xp, x, kernel_size, out_shape, strides, dilation, scratch):
+    """im2col into ``scratch``: the (n*H'*W', kh*kw*C) matrix whose row (n, i, j) holds the
+    window x[n, s*i + d*a, s*j + d*b, c] over (a, b, c), copied from a strided view of x."""
+    n, _, _, c = x.shape
+    sn, sh, sw, sc = x.strides
+    shape = (n, *out_shape, *kernel_size, c)
+    windows = xp.lib.stride_tricks.as_strided(
+        x, shape, (sn, sh * strides[0], sw * strides[1], sh * dilation[0], sw * dilation[1], sc)
+    )
+    cols = scratch[: n * out_shape[0] * out_shape[1]]
+    xp.copyto(cols.reshape(shape), windows)
+    return cols
+
+
+class Conv2D(Function):
+    """z[n, i, j, f] = sum over (a, b, c) of x_padded[n, s*i + d*a, s*j + d*b, c] *
+    kernel[a, b, c, f] + bias[f]: one node computed with im2col and matrix products, for
+    speed (composed from slicing, multiply and sum it would take kh*kw*3 nodes and a
+    Python-level product per kernel offset)."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1)):
+        xp = ctx.xp
+        kh, kw, c, f = kernel.shape
+        n, h, w, _ = x.shape
+        rows = output_size(h, kh, strides[0], padding, dilation_rate[0])
+        columns = output_size(w, kw, strides[1], padding, dilation_rate[1])
+        out_shape = (rows[0], columns[0])
+        x = _pad(xp, x, (rows[1:], columns[1:]))
+        flat_kernel = kernel.reshape(-1, f)
+        out = xp.empty((n, *out_shape, f), dtype=xp.result_type(x.dtype, kernel.dtype))
+        blocks, scratch = _blocks(xp, n, out_shape[0] * out_shape[1], flat_kernel.shape[0], x.dtype)
+        for block in blocks:
+            cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation_rate, scratch)
+            flat_out = out[block].reshape(-1, f)  # a view: out is contiguous
+            xp.matmul(cols, flat_kernel, out=flat_out)
+            if bias is not None:
+                flat_out += bias
+        ctx.save(x, kernel)
+        ctx.geometry = ((rows[1], columns[1]), (h, w), out_shape, strides, dilation_rate)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        x, kernel = ctx.saved
+        (top, left), (h, w), out_shape, strides, dilation = ctx.geometry
+        kh, kw, c, f = kernel.shape
+        flat_kernel = kernel.reshape(-1, f)
+        needs = ctx.needs_grad
+        need_x, need_kernel = needs[0], needs[1]
+        gx = gkernel = None
+        blocks, scratch = _blocks(xp, x.shape[0], out_shape[0] * out_shape[1], flat_kernel.shape[0],
+                                  xp.result_type(x.dtype, grad.dtype, kernel.dtype))
+        if need_kernel:
+            gkernel = xp.zeros(flat_kernel.shape, dtype=scratch.dtype)
+        if need_x:
+            gx = xp.zeros(x.shape, dtype=scratch.dtype)
+            offsets = [(a, b, (slice(None), *_offset_slices((a * dilation[0], b * dilation[1]), out_shape, strides)))
+                       for a in range(kh) for b in range(kw)]
+        for block in blocks:
+            flat_grad = grad[block].reshape(-1, f)
+            # d/dkernel = cols^T @ grad, the columns rebuilt block by block
+            if need_kernel:
+                gkernel += _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch).T @ flat_grad
+            if need_x:
+                # d/dcols = grad @ kernel^T; col2im adds each window's column back where it was read
+                grad_cols = scratch[: len(flat_grad)]
+                xp.matmul(flat_grad, flat_kernel.T, out=grad_cols)
+                grad_cols = grad_cols.reshape(-1, *out_shape, kh, kw, c)
+                gx_block = gx[block]
+                for a, b, where in offsets:
+                    gx_block[where] += grad_cols[:, :, :, a, b]
+        if gkernel is not None:
+            gkernel = gkernel.reshape(kernel.shape)
+        # d/dbias = grad summed over every position
+        gbias = xp.einsum("ij->j", grad.reshape(-1, f)) if len(needs) > 2 and needs[2] else None
+        if need_x and gx.shape[1:3] != (h, w):  # drop the padding's gradient
+            gx = gx[:, top:top + h, left:left + w]
+        return gx, gkernel, gbias
+
+
+class Conv1D(Function):
+    """conv1d as :class:`Conv2D` over a height-1 view of the input and kernel (no copy);
+    its own node so graphs and gradient tables name it."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, bias=None, *, strides=(1,), padding="valid", dilation_rate=(1,)):
+        out = Conv2D.forward(ctx, x[:, None], kernel[None], bias, strides=(1, *strides),
+                             padding=padding, dilation_rate=(1, *dilation_rate))
+        return out[:, 0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx, gkernel, gbias = Conv2D.backward(ctx, grad[:, None])
+        return (None if gx is None else gx[:, 0]), (None if gkernel is None else gkernel[0]), gbias
+
+
+def _check_conv(op, x, kernel, bias, strides, padding, dilation_rate, rank):
+    """Validate a convolution's arguments; return strides, padding, dilation normalized."""
+    x_shape, k_shape = _shape(x), _shape(kernel)
+    layout = "(batch, length, channels)" if rank == 1 else "(batch, height, width, channels)"
+    if len(x_shape) != rank + 2:
+        raise ValueError(f"{op}: expected inputs of rank {rank + 2} {layout}. Received: input shape {x_shape}")
+    if len(k_shape) != rank + 2:
+        kernel_layout = "(width, in_channels, filters)" if rank == 1 else "(height, width, in_channels, filters)"
+        raise ValueError(
+            f"{op}: expected a kernel of rank {rank + 2} {kernel_layout}. Received: kernel shape {k_shape}"
+        )
+    if x_shape[-1] != k_shape[-2]:
+        raise ValueError(
+            f"{op}: input channels {x_shape[-1]} do not match kernel's {k_shape[-2]} "
+            f"(input shape {x_shape}, kernel shape {k_shape})"
+        )
+    if bias is not None and _shape(bias) != (k_shape[-1],):
+        raise ValueError(
+            f"{op}: bias must have shape ({k_shape[-1]},), one value per filter. "
+            f"Received: bias shape {_shape(bias)} with kernel shape {k_shape}"
+        )
+    strides = spatial_tuple(strides, rank, "strides", op)
+    dilation_rate = spatial_tuple(dilation_rate, rank, "dilation_rate", op)
+    padding = check_padding(padding, op, _PADDINGS + (("causal",) if rank == 1 else ()))
+    sizes = x_shape[1:-1]
+    if padding == "valid" and any(
+        output_size(n, k, s, padding, d)[0] < 1
+        for n, k, s, d in zip(sizes, k_shape[:rank], strides, dilation_rate)
+    ):
+        reach = tuple((k - 1) * d + 1 for k, d in zip(k_shape[:rank], dilation_rate))
+        raise ValueError(
+            f"{op}: the kernel's reach {reach} (kernel shape {k_shape}, dilation_rate {dilation_rate}) "
+            f"is larger than the input's spatial size {tuple(sizes)} with padding='valid'. "
+            f"Received: input shape {x_shape}"
+        )
+    return strides, padding, dilation_rate
+
+
+def conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1)) -> Tensor:
+    """2-D convolution (cross-correlation, as in TensorFlow) over channels-last images.
+
+    Args:
+        x: inputs of shape (batch, height, width, channels).
+        kernel: shape (kernel_height, kernel_width, channels, filters).
+        bias: optional, shape (filters,).
+        strides: int or (stride_height, stride_width); default (1, 1).
+        padding: 'valid' (no padding) or 'same' (``ceil(size / stride)`` outputs, zeros
+            split as TensorFlow does, the odd one at the bottom/right).
+        dilation_rate: int or pair; the kernel taps are this far apart. Default (1, 1).
+
+    Returns:
+        A tensor of shape (batch, out_height, out_width, filters), in the inputs' dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> import glassnet as gn
+        >>> x = gn.tensor(np.ones((2, 5, 5, 3), dtype="float32"))
+        >>> kernel = gn.tensor(np.ones((3, 3, 3, 4), dtype="float32"))
+        >>> tuple(gn.nn.conv2d(x, kernel, padding="same").shape)
+        (2, 5, 5, 4)
+        >>> gn.nn.conv2d(x, kernel, strides=2).numpy()[0, :, :, 0]
+        array([[27., 27.],
+               [27., 27.]], dtype=float32)
+    """
+    strides, padding, dilation_rate = _check_conv(
+        "conv2d", x, kernel, bias, strides, padding, dilation_rate, rank=2)
+    inputs = (x, kernel) if bias is None else (x, kernel, bias)
+    return Conv2D.apply(*inputs, strides=strides, padding=padding, dilation_rate=dilation_rate)
+
+
+def conv1d(x, kernel, bias=None, *, strides=1, padding="valid", dilation_rate=1) -> Tensor:
+    """1-D convolution (cross-correlation) over channels-last sequences.
+
+    Args:
+        x: inputs of shape (batch, length, channels).
+        kernel: shape (kernel_width, channels, filters).
+        bias: optional, shape (filters,).
+        strides: int (or a 1-tuple); default 1.
+        padding: 'valid', 'same' (as in :func:`conv2d`) or 'causal' (zeros on the left
+            only, so output t sees inputs up to t).
+        dilation_rate: int (or a 1-tuple); default 1.
+
+    Returns:
+        A tensor of shape (batch, out_length, filters).
+
+    Example:
+        >>> import numpy as np
+        >>> import glassnet as gn
+        >>> x = gn.tensor([[[1.0], [2.0], [3.0], [4.0]]])
+        >>> gn.nn.conv1d(x, gn.tensor([[[1.0]], [[-1.0]]])).numpy()[0, :, 0]
+        array([-1., -1., -1.], dtype=float32)
+    """
+    strides, padding, dilation_rate = _check_conv(
+        "conv1d", x, kernel, bias, strides, padding, dilation_rate, rank=1)
+    inputs = (x, kernel) if bias is None else (x, kernel, bias)
+    return Conv1D.apply(*inputs, strides=strides, padding=padding, dilation_rate=dilation_rate)

@@ -14,6 +14,7 @@ from . import metrics as metrics
 from . import models as models
 from . import optimizers as optimizers
 from . import regularizers as regularizers
+from . import saving as saving
 from glassnet.layers import Input as Input
 from glassnet.layers import InputLayer as InputLayer
 from glassnet.models import Model as Model

@@ -246,6 +246,43 @@ class Model:
 
         return check_model_gradients(self, x, y, sample_weight=sample_weight, **kwargs)
 
+    # ----- saving (see glassnet.saving: Keras 3's file format, data only) -----------------
+    def save(self, filepath, overwrite=True):
+        """Save architecture, weights, compile settings and optimizer state to a ``.keras`` file."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights (and optimizer state) to a Keras 3 ``.weights.h5`` file."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights from a ``.weights.h5`` or ``.keras`` file (glassnet's or Keras 3's)."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The model's Keras 3 config as a JSON string (``model_from_json`` reads it back)."""
+        from ..saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def get_compile_config(self):
+        """``compile()``'s settings as Keras 3 saves them, or None if not compiled (or not savable)."""
+        from ..saving.serialization import compile_config
+
+        return compile_config(self.optimizer, self.loss, self._metric_identifiers)
+
+    def compile_from_config(self, config):
+        """Compile from :meth:`get_compile_config`'s output (class names checked against the allow-list)."""
+        from ..saving.serialization import compile_arguments
+
+        self.compile(**compile_arguments(config))
+
     # ----- the loops --------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,

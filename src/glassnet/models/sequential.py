@@ -175,11 +175,19 @@ class Sequential(Model):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
     def get_config(self) -> dict:
-        layers = []
-        if self._input_shape is not None:
-            layers.append({"class_name": "InputLayer", "config": {"batch_input_shape": list(self._input_shape)}})
-        layers += [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers]
-        return {"name": self.name, "layers": layers}
+        """The architecture in Keras 3's format: name, layers (InputLayer first), build_input_shape."""
+        from ..saving.serialization import sequential_config
+
+        return sequential_config(self, self._input_shape)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model from :meth:`get_config`'s output (or Keras 3's); class names are allow-listed."""
+        from ..saving.serialization import sequential_from_config
+
+        if custom_objects:
+            raise ValueError("custom_objects is not supported: configs name built-in classes only.")
+        return sequential_from_config(config)
 
     def __repr__(self):
         return f"<Sequential name={self.name}, layers={len(self._layers)}, built={self.built}>"

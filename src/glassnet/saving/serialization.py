@@ -26,203 +26,19 @@ import math
 import warnings
 
 from . import allowlist
+from .compile_config import compile_arguments, compile_config
 from .errors import InvalidModelFileError
+from .keras_objects import (CONFIG_ERRORS, activation_name, check_name, construct, dtype_name, dtype_policy,
+                            initializer_from, keras_object, object_parts, regularizer_from, supported_options)
+from .safety import check_data_only
 
 __all__ = [
     "check_data_only", "compile_arguments", "compile_config", "model_from_dict", "model_to_dict",
     "sequential_config", "sequential_from_config",
 ]
 
-MAX_DEPTH = 64
 #: The most weight elements one layer may declare in a file (checked before anything is allocated).
 MAX_LAYER_WEIGHTS = 1 << 30
-_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-           "uint64", "bool")
-_POLICIES = ("DTypePolicy", "FloatDTypePolicy")
-# Keras options glassnet does not have, dropped at these values (None is always neutral).
-_NEUTRAL = {"sparse": False, "ragged": False, "optional": False, "groups": 1, "autocast": True,
-            "synchronized": False, "renorm": False, "renorm_momentum": 0.99, "rms_scaling": False,
-            "mask_zero": False}
-_MISSING = object()
-# What a constructor or build may raise on values a hostile file chose; reported as the file's fault.
-CONFIG_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, ZeroDivisionError)
-
-
-# ----- the safety walk -----------------------------------------------------------------------
-def _is_keras_module(module) -> bool:
-    return isinstance(module, str) and (module == "keras" or module.startswith("keras."))
-
-
-def check_data_only(value, where: str = "config", depth: int = 0) -> None:
-    """Raise InvalidModelFileError if ``value`` names Python code anywhere; else do nothing.
-
-    Example:
-        >>> check_data_only({"class_name": "Dense", "config": {"units": 2}})
-        >>> check_data_only({"module": "os", "class_name": "system"})  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        glassnet.saving.errors.InvalidModelFileError: config: names the Python module 'os' (class 'system'); ...
-    """
-    if depth > MAX_DEPTH:
-        raise InvalidModelFileError(f"{where}: nested more than {MAX_DEPTH} levels deep")
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            check_data_only(item, f"{where}[{i}]", depth + 1)
-        return
-    if not isinstance(value, dict):
-        return
-    class_name, module = value.get("class_name"), value.get("module")
-    if "class_name" in value and not isinstance(class_name, str):
-        raise InvalidModelFileError(f"{where}: 'class_name' must be a string. Received: {class_name!r}")
-    if module is not None and not _is_keras_module(module):
-        raise InvalidModelFileError(
-            f"{where}: names the Python module {module!r} (class {class_name!r}); a saved model may name "
-            "only built-in Keras classes, never Python modules or callables"
-        )
-    if isinstance(class_name, str):
-        if class_name.startswith("__"):
-            raise InvalidModelFileError(
-                f"{where}: {class_name!r} objects (lambdas, tensors, Python values) are never loaded; "
-                "a saved model holds plain JSON values and built-in class names only"
-            )
-        if class_name == "function" and not _is_keras_module(module):
-            raise InvalidModelFileError(
-                f"{where}: names a Python function ({value.get('config')!r}); only Keras's own "
-                "function names are accepted"
-            )
-        registered = value.get("registered_name")
-        if registered is not None and registered != class_name and not (
-                class_name == "function" and registered == value.get("config")):
-            raise InvalidModelFileError(
-                f"{where}: names the custom registered object {registered!r}; glassnet loads only its "
-                "built-in classes"
-            )
-    for key, item in value.items():
-        check_data_only(item, f"{where}.{key}", depth + 1)
-
-
-# ----- small pieces, both ways ---------------------------------------------------------------
-def keras_object(kind: str, class_name: str, config) -> dict:
-    """``{"module", "class_name", "config", "registered_name"}`` as Keras 3 writes built-ins."""
-    return {"module": allowlist.KERAS_MODULES[kind], "class_name": class_name, "config": config,
-            "registered_name": None}
-
-
-def dtype_policy(dtype) -> dict:
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": str(dtype)}, "registered_name": None}
-
-
-def _dtype_name(value, where):
-    """A dtype string from a string or a Keras DTypePolicy object."""
-    if isinstance(value, dict):
-        if value.get("class_name") not in _POLICIES or not isinstance(value.get("config"), dict):
-            raise InvalidModelFileError(f"{where}: expected a DTypePolicy. Received: {value!r}")
-        value = value["config"].get("name")
-    if value not in _DTYPES:
-        raise InvalidModelFileError(
-            f"{where}: dtype (policy) {value!r} is not supported; glassnet layers use one of {list(_DTYPES)}"
-        )
-    return value
-
-
-def _object_parts(value, kind, where):
-    """(class name, config dict) of a serialized object, its class checked against the allow-list."""
-    if not isinstance(value, dict):
-        raise InvalidModelFileError(
-            f"{where}: expected a serialized object {{'class_name': ..., 'config': ...}}. Received: {value!r:.200}"
-        )
-    cls = allowlist.resolve(kind, value.get("class_name"), where)
-    config = value.get("config", {}) if value.get("config") is not None else {}
-    if not isinstance(config, dict):
-        raise InvalidModelFileError(f"{where}: 'config' must be a JSON object. Received: {config!r}")
-    return cls, config
-
-
-def _accepted_keywords(cls) -> set:
-    """Every keyword that ``cls(...)`` accepts through its chain of ``__init__`` methods."""
-    import inspect
-
-    names = set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None or klass is object:
-            continue
-        params = inspect.signature(init).parameters.values()
-        names.update(p.name for p in params
-                     if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self")
-        if not any(p.kind is p.VAR_KEYWORD for p in params):
-            break
-    return names
-
-
-def _supported_options(cls, config, where):
-    """``config`` without the Keras options ``cls`` lacks; a lacking option at a non-neutral value raises."""
-    accepted = _accepted_keywords(cls)
-    kept = {}
-    for key, value in config.items():
-        if key in accepted:
-            kept[key] = value
-        elif not (value is None or _NEUTRAL.get(key, _MISSING) == value):
-            raise InvalidModelFileError(
-                f"{where}: option {key}={value!r} of {cls.__name__} is not supported by glassnet"
-            )
-    return kept
-
-
-def _construct(cls, config, where):
-    try:
-        return cls.from_config(config)
-    except InvalidModelFileError:
-        raise
-    except CONFIG_ERRORS as err:
-        raise InvalidModelFileError(f"{where}: cannot build {cls.__name__} from this config: {err}") from None
-
-
-def _activation_name(value, where):
-    from .. import activations
-
-    if isinstance(value, dict) and value.get("class_name") == "function":
-        value = value.get("config")
-    if not isinstance(value, str):
-        raise InvalidModelFileError(f"{where}: an activation must be a built-in name. Received: {value!r}")
-    try:
-        activations.get(value)
-    except ValueError as err:
-        raise InvalidModelFileError(f"{where}: {err}") from None
-    return value
-
-
-def _initializer(value, where):
-    from .. import initializers
-
-    if isinstance(value, str):
-        try:
-            return initializers.get(value)
-        except ValueError as err:
-            raise InvalidModelFileError(f"{where}: {err}") from None
-    cls, config = _object_parts(value, "initializers", where)
-    return _construct(cls, _supported_options(cls, config, where), where)
-
-
-def _regularizer(value, where):
-    from .. import regularizers
-
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            return regularizers.get(value)
-        except ValueError as err:
-            raise InvalidModelFileError(f"{where}: {err}") from None
-    cls, config = _object_parts(value, "regularizers", where)
-    return _construct(cls, _supported_options(cls, config, where), where)
-
-
-def _check_name(name, where):
-    if not isinstance(name, str) or not name or "/" in name or len(name) > 256:
-        raise InvalidModelFileError(
-            f"{where}: a name must be a non-empty string without '/', at most 256 characters. Received: {name!r}"
-        )
 
 
 # ----- layers ----------------------------------------------------------------------------------
@@ -268,25 +84,25 @@ def layer_from_entry(entry, where):
     """Rebuild one layer from its serialized entry (allow-listed class, checked options)."""
     if not isinstance(entry, dict):
         raise InvalidModelFileError(f"{where}: expected a serialized layer object. Received: {entry!r}")
-    cls, config = _object_parts(entry, "layers", where)
-    config = _supported_options(cls, config, f"{where}.config")
+    cls, config = object_parts(entry, "layers", where)
+    config = supported_options(cls, config, f"{where}.config")
     kwargs = {}
     for key, value in config.items():
         at = f"{where}.config.{key}"
         if key == "dtype" and value is not None:
-            value = _dtype_name(value, at)
+            value = dtype_name(value, at)
         elif key == "name":
-            _check_name(value, at)
+            check_name(value, at)
         elif key == "activation":
-            value = _activation_name(value, at)
+            value = activation_name(value, at)
         elif key.endswith("_initializer"):
-            value = _initializer(value, at)
+            value = initializer_from(value, at)
         elif key.endswith("_regularizer"):
-            value = _regularizer(value, at)
+            value = regularizer_from(value, at)
         elif isinstance(value, dict):
             raise InvalidModelFileError(f"{at}: expected a plain value, not an object. Received: {value!r}")
         kwargs[key] = value
-    return _construct(cls, kwargs, where)
+    return construct(cls, kwargs, where)
 
 
 def _check_shape(shape, where):
@@ -352,7 +168,7 @@ def sequential_from_config(config, where="config"):
     check_data_only(config, where)
     name = config.get("name")
     if name is not None:
-        _check_name(name, f"{where}.name")
+        check_name(name, f"{where}.name")
     model = Sequential(name=name, trainable=bool(config.get("trainable", True)))
     shape = None
     for i, entry in enumerate(config["layers"]):
@@ -391,145 +207,6 @@ def _build(model, shape, where):
         raise
     except CONFIG_ERRORS as err:
         raise InvalidModelFileError(f"{where}: cannot build the model for input shape {list(shape)}: {err}") from None
-
-
-# ----- compile ---------------------------------------------------------------------------------
-def _schedule_entry(value):
-    if isinstance(value, dict):
-        name = value.get("class_name")
-        if allowlist.allowed("schedules").get(name) is None:
-            return None
-        return keras_object("schedules", name, value.get("config"))
-    return value
-
-
-def _loss_entry(loss):
-    name = allowlist.name_of("losses", loss)
-    return None if name is None else keras_object("losses", name, loss.get_config())
-
-
-def _metric_entry(identifier):
-    from .. import metrics
-    from ..losses.registry import function_name, loss_function
-
-    if isinstance(identifier, str):
-        return identifier
-    if isinstance(identifier, type):
-        return identifier.__name__ if allowlist.allowed("metrics").get(identifier.__name__) is identifier else None
-    if isinstance(identifier, metrics.Metric):
-        name = allowlist.name_of("metrics", identifier)
-        if name is not None:
-            return keras_object("metrics", name, identifier.get_config())
-        serialized = metrics.serialize(identifier)
-        return serialized if isinstance(serialized, str) and serialized.lower() in ("accuracy", "acc") else None
-    name = function_name(identifier) if callable(identifier) else None
-    return name if name is not None and loss_function(name) is identifier else None
-
-
-def compile_config(optimizer, loss, metric_identifiers):
-    """Keras 3's ``compile_config`` for a compiled model, or None (with a warning) when some
-    piece is a custom object that cannot be saved as data."""
-    if optimizer is None or loss is None:
-        return None
-    problems = []
-    optimizer_name = allowlist.name_of("optimizers", optimizer)
-    optimizer_config = dict(optimizer.get_config())
-    optimizer_config["learning_rate"] = _schedule_entry(optimizer_config.get("learning_rate"))
-    if optimizer_name is None or optimizer_config["learning_rate"] is None:
-        problems.append(f"optimizer {optimizer!r}")
-    loss_entry = _loss_entry(loss)
-    if loss_entry is None:
-        problems.append(f"loss {loss!r}")
-    metric_entries = [_metric_entry(m) for m in metric_identifiers]
-    problems += [f"metric {m!r}" for m, e in zip(metric_identifiers, metric_entries) if e is None]
-    if problems:
-        warnings.warn(
-            f"The compile settings are not saved: {', '.join(problems)} cannot be saved as data (a saved "
-            "model names built-in classes only). The file loads uncompiled; call compile() after loading.",
-            stacklevel=4,
-        )
-        return None
-    return {
-        "optimizer": keras_object("optimizers", optimizer_name, optimizer_config),
-        "loss": loss_entry, "loss_weights": None, "metrics": metric_entries, "weighted_metrics": None,
-        "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
-    }
-
-
-def _optimizer_from(value, where):
-    from .. import optimizers
-
-    if isinstance(value, str):
-        try:
-            return optimizers.get(value)
-        except ValueError as err:
-            raise InvalidModelFileError(f"{where}: {err}") from None
-    cls, config = _object_parts(value, "optimizers", where)
-    config = dict(config)
-    rate = config.get("learning_rate")
-    if isinstance(rate, dict):
-        schedule_cls, schedule_config = _object_parts(rate, "schedules", f"{where}.config.learning_rate")
-        config["learning_rate"] = _construct(
-            schedule_cls, _supported_options(schedule_cls, schedule_config, f"{where}.config.learning_rate"),
-            f"{where}.config.learning_rate")
-    return _construct(cls, config, where)
-
-
-def _loss_from(value, where):
-    from .. import losses
-
-    if isinstance(value, dict) and value.get("class_name") == "function":
-        value = value.get("config")
-    if isinstance(value, str):
-        try:
-            return losses.get(value)
-        except ValueError as err:
-            raise InvalidModelFileError(f"{where}: {err}") from None
-    cls, config = _object_parts(value, "losses", where)
-    return _construct(cls, _supported_options(cls, config, where), where)
-
-
-def _metric_from(value, where):
-    from .. import metrics
-
-    if isinstance(value, dict) and value.get("class_name") == "function":
-        value = value.get("config")
-    if isinstance(value, str):
-        try:
-            metrics.get(value)
-        except ValueError as err:
-            raise InvalidModelFileError(f"{where}: {err}") from None
-        return value
-    cls, config = _object_parts(value, "metrics", where)
-    return _construct(cls, _supported_options(cls, config, where), where)
-
-
-def compile_arguments(config, where="compile_config") -> dict:
-    """``compile()``'s arguments from a Keras 3 ``compile_config`` (every class allow-listed)."""
-    if not isinstance(config, dict):
-        raise InvalidModelFileError(f"{where}: expected a JSON object. Received: {config!r:.200}")
-    check_data_only(config, where)
-    if config.get("loss") is None:
-        raise InvalidModelFileError(f"{where}: has no loss; glassnet compiles with a loss")
-    metrics = []
-    for key in ("metrics", "weighted_metrics"):
-        value = config.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, list):
-            raise InvalidModelFileError(
-                f"{where}.{key}: expected a list (glassnet models have one output). Received: {value!r:.200}"
-            )
-        metrics += [_metric_from(m, f"{where}.{key}[{i}]") for i, m in enumerate(value)]
-    loss_weights = config.get("loss_weights")
-    if loss_weights is not None and (isinstance(loss_weights, bool) or not isinstance(loss_weights, (int, float))):
-        raise InvalidModelFileError(f"{where}.loss_weights: multi-output loss weights are not supported")
-    return {
-        "optimizer": _optimizer_from(config.get("optimizer", "rmsprop"), f"{where}.optimizer"),
-        "loss": _loss_from(config["loss"], f"{where}.loss"),
-        "metrics": metrics,
-        "loss_weights": loss_weights,
-    }
 
 
 # ----- the whole model ----------------------------------------------------------------------

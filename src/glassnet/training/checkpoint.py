@@ -6,13 +6,12 @@ import numbers
 import os
 import warnings
 
-from .callbacks import Callback
-from .monitor import Monitor
+from .monitor import Monitor, MonitoringCallback
 
 __all__ = ["ModelCheckpoint"]
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitoringCallback):
     """Save the model (``model.save``) or its weights (``model.save_weights``) during training.
 
     ``filepath`` may hold ``str.format`` fields filled from ``epoch`` (counted from 1),
@@ -73,14 +72,6 @@ class ModelCheckpoint(Callback):
         self.best = None if initial_value_threshold is None else float(initial_value_threshold)
         self._epoch = 0
         self._batches_since_save = 0
-
-    @property
-    def monitor(self) -> str:
-        return self._monitor.monitor
-
-    @property
-    def mode(self) -> str:
-        return self._monitor.mode
 
     def format_path(self, epoch, logs=None, batch=None) -> str:
         """The file name for 0-based ``epoch`` (and ``batch``): fields filled as described above."""

@@ -27,7 +27,9 @@ import math
 import numbers
 import warnings
 
-__all__ = ["Monitor", "check_non_negative_int"]
+from .callbacks import Callback
+
+__all__ = ["Monitor", "MonitoringCallback", "check_non_negative_int"]
 
 _MODES = ("auto", "min", "max")
 # Name fragments that tell 'auto' the direction (after dropping a 'val_' prefix).
@@ -122,3 +124,24 @@ class Monitor:
             )
             return None
         return float(current)
+
+
+class MonitoringCallback(Callback):
+    """A callback that watches one logged value through a :class:`Monitor` (``self._monitor``)."""
+
+    _monitor: "Monitor"
+
+    @property
+    def monitor(self) -> str:
+        """The logs key watched, e.g. 'val_loss'."""
+        return self._monitor.monitor
+
+    @property
+    def mode(self) -> str:
+        """'min' or 'max': which direction counts as an improvement."""
+        return self._monitor.mode
+
+    @property
+    def min_delta(self) -> float:
+        """The smallest change that counts as an improvement."""
+        return self._monitor.min_delta

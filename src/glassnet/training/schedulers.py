@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 
 from .callbacks import Callback
-from .monitor import Monitor, check_non_negative_int
+from .monitor import Monitor, MonitoringCallback, check_non_negative_int
 
 __all__ = ["LearningRateScheduler", "ReduceLROnPlateau"]
 
@@ -99,7 +99,7 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = _learning_rate(self.model)
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitoringCallback):
     """Multiply the learning rate by ``factor`` when ``monitor`` has not improved for ``patience`` epochs.
 
     Each epoch end (Keras's order): the rate is logged; while cooling down the cooldown
@@ -155,18 +155,6 @@ class ReduceLROnPlateau(Callback):
         self.min_lr = float(min_lr)
         self.verbose = verbose
         self._reset()
-
-    @property
-    def monitor(self) -> str:
-        return self._monitor.monitor
-
-    @property
-    def mode(self) -> str:
-        return self._monitor.mode
-
-    @property
-    def min_delta(self) -> float:
-        return self._monitor.min_delta
 
     def _reset(self) -> None:
         self.best = None

@@ -10,12 +10,12 @@ import math
 import numbers
 
 from .callbacks import Callback
-from .monitor import Monitor, check_non_negative_int
+from .monitor import Monitor, MonitoringCallback, check_non_negative_int
 
 __all__ = ["EarlyStopping", "TerminateOnNaN"]
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(MonitoringCallback):
     """Stop training when a monitored quantity has stopped improving (Keras 3's rules).
 
     At the end of each epoch (from ``start_from_epoch`` on) the monitored value is
@@ -72,18 +72,6 @@ class EarlyStopping(Callback):
         self.verbose = verbose
         self.restore_best_weights = bool(restore_best_weights)
         self._reset()
-
-    @property
-    def monitor(self) -> str:
-        return self._monitor.monitor
-
-    @property
-    def mode(self) -> str:
-        return self._monitor.mode
-
-    @property
-    def min_delta(self) -> float:
-        return self._monitor.min_delta
 
     def _reset(self) -> None:
         self.wait = 0

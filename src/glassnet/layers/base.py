@@ -164,12 +164,21 @@ class Layer:
 
                 return cast(inputs, self.dtype)
             return Tensor._from_op(data.astype(self.dtype), None)
-        if self.cast_inputs and isinstance(inputs, (list, tuple, float)):
-            # Python floats go to float64 first (as_array would round them to floatx), then
-            # one cast to the layer's dtype: a float64 layer keeps their full precision
-            inputs = np.asarray(inputs)
-        array = as_array(inputs)
-        if array.dtype.kind in "OSU":
+        if inputs is None:
+            raise TypeError(f'Layer "{self.name}": inputs: expected an array or a Tensor, received None')
+        try:
+            if self.cast_inputs and isinstance(inputs, (list, tuple, float)):
+                # Python floats go to float64 first (as_array would round them to floatx), then
+                # one cast to the layer's dtype: a float64 layer keeps their full precision
+                inputs = np.asarray(inputs)
+            array = as_array(inputs)
+        except ValueError as err:  # ragged nested lists
+            raise ValueError(
+                f'Layer "{self.name}": inputs: expected a rectangular array, received ragged data ({err})'
+            ) from None
+        except TypeError:  # objects that are not numbers
+            array = np.asarray(inputs, dtype=object)
+        if array.dtype.kind not in "biuf":
             raise TypeError(
                 f'Layer "{self.name}" expects numeric inputs. Received: dtype={array.dtype}'
             )

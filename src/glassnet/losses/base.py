@@ -134,6 +134,28 @@ class Loss:
         """How many examples the mean divides by; None: all of them."""
         return None
 
+    def check_targets(self, y_true, pred_shape) -> None:
+        """Raise the ValueError this loss would raise for ``y_true`` against predictions of
+        ``pred_shape``, without computing anything.
+
+        ``fit`` and ``evaluate`` call it once on the whole ``y``, so a bad target in a late
+        batch cannot stop training half-way. Losses of a known ``target_kind`` check the
+        shape rule of :func:`glassnet.labels.align_labels` (the sparse cross-entropy also
+        checks the labels' values); custom losses (``target_kind`` None) check nothing.
+
+        Example:
+            >>> from glassnet.losses import MeanSquaredError
+            >>> MeanSquaredError().check_targets([[0.0], [1.0]], (2, 3))  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ValueError: mean_squared_error: y_true and y_pred must have the same shape ...
+        """
+        if self.target_kind in ("binary", "categorical", "regression"):
+            align_labels(raw_array(y_true), tuple(pred_shape), self.name, self._targets_hint(y_true, pred_shape))
+
+    def _targets_hint(self, y_true, pred_shape) -> str:
+        return ""
+
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}
 

@@ -62,6 +62,13 @@ def _sparse_labels(y_true, pred_shape, op, ignore_class=None):
     return labels, mask
 
 
+def _integer_labels_hint(y_true, pred_shape) -> str:
+    """The hint for class indices given to a loss that wants one-hot targets."""
+    if len(pred_shape) and tuple(raw_array(y_true).shape) == tuple(pred_shape[:-1]):
+        return " For integer class labels use sparse_categorical_crossentropy."
+    return ""
+
+
 def _move_to_last(y_pred, axis, op):
     """Put the class ``axis`` last (a transpose), so the fused op sees classes on axis -1."""
     if y_pred.ndim == 0:
@@ -143,10 +150,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """
     op = "categorical_crossentropy"
     y_pred = prediction_tensor(y_pred)
-    hint = ""
-    if y_pred.ndim and tuple(raw_array(y_true).shape) == tuple(y_pred.shape[:-1]):
-        hint = " For integer class labels use sparse_categorical_crossentropy."
-    y_true = aligned_targets(y_true, y_pred, op, hint)
+    y_true = aligned_targets(y_true, y_pred, op, _integer_labels_hint(y_true, y_pred.shape))
     if y_pred.ndim == 0:
         raise ValueError(f"{op}: y_pred needs a class axis (rank >= 1). Received: y_pred.shape=()")
     if label_smoothing:
@@ -275,6 +279,9 @@ class CategoricalCrossentropy(LossFunctionWrapper):
                          from_logits=_flag("from_logits", from_logits),
                          label_smoothing=_smoothing(label_smoothing), axis=axis)
 
+    def _targets_hint(self, y_true, pred_shape) -> str:
+        return _integer_labels_hint(y_true, pred_shape)
+
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Cross-entropy of integer class labels, mean over the batch: -log p[label].
@@ -306,6 +313,13 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             raise TypeError(f"ignore_class must be an int or None. Received: ignore_class={ignore_class!r}")
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
                          from_logits=_flag("from_logits", from_logits), ignore_class=ignore_class)
+
+    def check_targets(self, y_true, pred_shape) -> None:
+        """Check the labels' shape, type and range for predictions of ``pred_shape`` (see :class:`Loss`)."""
+        axis, shape = self._fn_kwargs.get("axis", -1), list(pred_shape)
+        if shape and isinstance(axis, int) and -len(shape) <= axis < len(shape):
+            shape.append(shape.pop(axis))  # the class axis last, as the loss moves it
+            _sparse_labels(y_true, tuple(shape), self.name, self._fn_kwargs["ignore_class"])
 
     def _valid_count(self, y_true):
         ignore_class = self._fn_kwargs["ignore_class"]

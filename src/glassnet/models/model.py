@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from .. import activations, backend
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..autograd import no_grad
-from ..training import loop
+from ..autograd import as_array, no_grad
+from ..training import loop, numerics
 
 __all__ = ["Model"]
 
@@ -36,6 +34,9 @@ class Model:
         self._metrics_ready = False
         self.stop_training = False
         self.history = None
+        #: train_step skips (and raises on) a step whose loss or gradient is NaN or Inf;
+        #: fit(on_nonfinite='ignore') turns this off for its run.
+        self.check_finite_steps = True
 
     # ----- what subclasses provide ------------------------------------------------
     @property
@@ -77,6 +78,10 @@ class Model:
 
     def set_weights(self, weights) -> None:
         """Set every weight from a list in ``get_weights()`` order (all checked before any is set)."""
+        if isinstance(weights, (str, bytes, dict)) or not hasattr(weights, "__iter__"):
+            raise TypeError(
+                f"weights: expected a list of arrays in get_weights() order, received {type(weights).__name__}"
+            )
         weights = list(weights)
         expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:
@@ -85,16 +90,11 @@ class Model:
             )
         position, staged = 0, []
         for layer in self.layers:
-            count = len(layer.weights)
-            staged.append((layer, weights[position:position + count]))
-            position += count
-        for layer, values in staged:  # validate every layer's arrays before writing any
-            for variable, value in zip(layer.weights, values):
-                if tuple(np.shape(value)) != tuple(variable.data.shape):
-                    raise ValueError(
-                        f'Layer "{layer.name}": weight {variable.name} has shape {tuple(variable.data.shape)}, '
-                        f"but the value given has shape {tuple(np.shape(value))}."
-                    )
+            values = []
+            for variable in layer.weights:  # validate every array before writing any
+                values.append(_weight_array(weights[position], variable, layer, position))
+                position += 1
+            staged.append((layer, values))
         for layer, values in staged:
             layer.set_weights(values)
 
@@ -123,18 +123,21 @@ class Model:
         if loss_weights is not None and not isinstance(loss_weights, (int, float)):
             raise ValueError("loss_weights applies to multi-output models, which glassnet does not have yet.")
         if loss is None:
-            raise ValueError("compile() needs a loss, e.g. loss='mse' or loss=BinaryCrossentropy().")
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = losses_module.get(loss)
+            raise ValueError("compile() needs a loss, e.g. loss='mse' or loss=BinaryCrossentropy(). "
+                             "Received: loss=None")
+        # resolve everything first, so a bad name leaves the model as it was
+        resolved_optimizer = optimizers_module.get(optimizer)
+        resolved_loss = losses_module.get(loss)
         if metrics is None:
             metrics = []
         elif isinstance(metrics, (str, dict)) or not isinstance(metrics, (list, tuple)):
             metrics = [metrics]
-        self._metric_identifiers = list(metrics) + list(weighted_metrics or [])
-        for identifier in self._metric_identifiers:  # fail early on unknown names
+        identifiers = list(metrics) + list(weighted_metrics or [])
+        for identifier in identifiers:  # fail early on unknown names
             if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
                 continue
             metrics_module.get(identifier)
+        self.optimizer, self.loss, self._metric_identifiers = resolved_optimizer, resolved_loss, identifiers
         self.compiled_metrics = []
         self._metrics_ready = False
         self._warn_about_output_and_loss()
@@ -185,6 +188,20 @@ class Model:
         self.compiled_metrics = resolved
         self._metrics_ready = True
 
+    def check_targets(self, y, x_sample, argument="y") -> None:
+        """Check all the targets against the loss and the output shape once, before any step,
+        so a bad label in a late batch cannot stop ``fit`` half-way (the loss's
+        ``check_targets``; custom loss functions are not checked)."""
+        check = getattr(self.loss, "check_targets", None)
+        if check is None:
+            return
+        with no_grad():
+            out_shape = tuple(self(x_sample, training=False).shape)
+        try:
+            check(y, (len(y),) + out_shape[1:])
+        except ValueError as err:
+            raise ValueError(f"{argument}: {err}") from None
+
     def update_metrics(self, y, y_pred, sample_weight=None) -> None:
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred, sample_weight=sample_weight)
@@ -199,7 +216,14 @@ class Model:
 
     # ----- one step -------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
-        """One gradient step on a batch; returns (loss as a float, predictions as an array)."""
+        """One gradient step on a batch; returns (loss as a float, predictions as an array).
+
+        Raises:
+            NonFiniteError: (a FloatingPointError) when ``check_finite_steps`` is set and
+                the loss or a gradient is NaN or Inf; the update is then not applied, so
+                the weights and optimizer state are unchanged (see
+                :mod:`glassnet.training.numerics`).
+        """
         variables = self.trainable_weights
         for variable in variables:
             variable.grad = None
@@ -209,8 +233,11 @@ class Model:
         if penalties:
             loss = loss + sum(penalties[1:], penalties[0])
         loss.backward()
+        value = float(loss.data)
+        if self.check_finite_steps:
+            numerics.check_step(value, variables)  # before the update: a bad step is never applied
         self.optimizer.apply([v.grad for v in variables], variables)
-        return float(loss.data), y_pred.data
+        return value, y_pred.data
 
     def test_step(self, x, y, sample_weight=None):
         """The loss and predictions on a batch, with ``training=False`` and no graph."""
@@ -286,7 +313,7 @@ class Model:
     # ----- the loops --------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0):
+            sample_weight=None, initial_epoch=0, on_nonfinite=None):
         """Train for ``epochs`` passes over ``(x, y)`` in mini-batches (32 by default).
 
         Args:
@@ -302,6 +329,14 @@ class Model:
             class_weight: dict mapping class index to a loss weight.
             sample_weight: per-sample loss weights, shape (n,).
             initial_epoch: the epoch to start counting from (to resume training).
+            on_nonfinite: what to do at a batch whose loss or gradient is NaN or Inf
+                (glassnet's option; Keras has none): 'raise' a ``NonFiniteError`` naming
+                the epoch, the batch and the first layer that went non-finite; 'warn'
+                and stop; or 'ignore' and train on, as Keras does. With 'raise' and 'warn'
+                the faulty step is never applied, so the weights and optimizer state stay
+                those after the last good step. Default None: 'raise', or 'ignore' when
+                ``callbacks`` include ``TerminateOnNaN`` (which then decides, as in Keras).
+                See :mod:`glassnet.training.numerics`.
 
         Returns:
             A ``History`` whose ``.history`` maps 'loss' (and metric and 'val_' keys) to
@@ -310,7 +345,7 @@ class Model:
         return loop.fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
                         callbacks=callbacks, validation_split=validation_split,
                         validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-                        sample_weight=sample_weight, initial_epoch=initial_epoch)
+                        sample_weight=sample_weight, initial_epoch=initial_epoch, on_nonfinite=on_nonfinite)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
@@ -321,3 +356,25 @@ class Model:
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Return the outputs for ``x`` as a float32 NumPy array, computed in batches of 32."""
         return loop.predict(self, x, batch_size=batch_size, verbose=verbose)
+
+
+def _weight_array(value, variable, layer, index):
+    """``value`` as an array that fits ``variable`` (``set_weights``'s check of weights[index])."""
+    try:
+        array = as_array(value)
+    except (ValueError, TypeError) as err:
+        raise type(err)(
+            f"weights[{index}] ({variable.name}): expected a numeric array of shape "
+            f"{tuple(variable.data.shape)}, received {type(value).__name__} that is not one ({err})"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f'Layer "{layer.name}": weight {variable.name} must be numeric. '
+            f"Received: weights[{index}] with dtype={array.dtype}"
+        )
+    if tuple(array.shape) != tuple(variable.data.shape):
+        raise ValueError(
+            f'Layer "{layer.name}": weight {variable.name} has shape {tuple(variable.data.shape)}, '
+            f"but the value given has shape {tuple(array.shape)}."
+        )
+    return array

@@ -11,3 +11,4 @@ from .schedulers import LearningRateScheduler as LearningRateScheduler
 from .schedulers import ReduceLROnPlateau as ReduceLROnPlateau
 from .stopping import EarlyStopping as EarlyStopping
 from .stopping import TerminateOnNaN as TerminateOnNaN
+from .numerics import NonFiniteError as NonFiniteError

@@ -9,7 +9,11 @@ Who owns which ``fit`` argument:
   samples, before any shuffling, as Keras does.
 - ``batch_size``, ``shuffle``: :class:`BatchIterator` draws one permutation per epoch
   from the seeded generator, shuffles a copy once, and yields contiguous slices of it.
-- ``epochs``, ``initial_epoch``, ``verbose``, ``callbacks``: the loop in ``loop.py``.
+- ``epochs``, ``initial_epoch``, ``verbose``, ``callbacks``: the loop in ``loop.py``;
+  ``on_nonfinite``: its step guard in ``numerics.py``.
+- The model's input shape and the loss's targets: ``x`` is checked against the input
+  shape (:func:`check_input_shape`) and all of ``y`` against the loss
+  (``Model.check_targets``) before the first step, so no bad sample stops ``fit`` half-way.
 
 Example:
     >>> import numpy as np
@@ -28,7 +32,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 
-__all__ = ["BatchIterator", "prepare_arrays", "sample_weights_for", "split_validation"]
+__all__ = ["BatchIterator", "check_input_shape", "prepare_arrays", "sample_weights_for", "split_validation"]
 
 
 def _to_numpy(value, argument: str):
@@ -55,40 +59,77 @@ def _check_numeric(array, argument: str):
         value = array[tuple(bad)]
         raise ValueError(
             f"{argument} contains {'NaN' if np.isnan(value) else 'Inf'} (first at index "
-            f"{tuple(int(i) for i in bad)}); clean or impute the data before training."
+            f"{tuple(int(i) for i in bad)}): expected finite numbers; clean or impute the data before training."
         )
 
 
-def prepare_arrays(x, y=None, *, dtype=None, need_y=True):
+def prepare_arrays(x, y=None, *, dtype=None, need_y=True, names=("x", "y")):
     """Validate and convert inputs once: x to the float dtype, y kept as given (a NumPy array).
+
+    ``names`` are the arguments' names in error messages (e.g. for validation data).
 
     Raises:
         ValueError / TypeError naming the argument, what was received and what was expected.
     """
-    x = _to_numpy(x, "x")
-    _check_numeric(x, "x")
+    x_name, y_name = names
+    x = _to_numpy(x, x_name)
+    _check_numeric(x, x_name)
     if x.ndim == 0:
-        raise ValueError(f"x must have a batch axis (at least 1-D). Received: x with shape {x.shape}")
+        raise ValueError(f"{x_name} must have a batch axis (at least 1-D). Received: {x_name} with shape {x.shape}")
     if len(x) == 0:
-        raise ValueError("x is empty: expected at least one sample. Received: x with shape "
+        raise ValueError(f"{x_name} is empty: expected at least one sample. Received: {x_name} with shape "
                          f"{x.shape}")
     dtype = np.dtype(dtype or backend.floatx())
     if x.dtype != dtype:
         x = x.astype(dtype)
     if y is None:
         if need_y:
-            raise ValueError("y is required for training and evaluation. Received: y=None")
+            raise ValueError(f"{y_name} is required for training and evaluation. Received: {y_name}=None")
         return x, None
-    y = _to_numpy(y, "y")
-    _check_numeric(y, "y")
+    y = _to_numpy(y, y_name)
+    _check_numeric(y, y_name)
     if y.ndim == 0:
-        raise ValueError(f"y must have a batch axis (at least 1-D). Received: y with shape {y.shape}")
+        raise ValueError(f"{y_name} must have a batch axis (at least 1-D). Received: {y_name} with shape {y.shape}")
     if len(y) != len(x):
         raise ValueError(
-            "x and y must have the same number of samples. "
-            f"Received: x with {len(x)} samples (shape {x.shape}), y with {len(y)} (shape {y.shape})"
+            f"{x_name} and {y_name} must have the same number of samples. "
+            f"Received: {x_name} with {len(x)} samples (shape {x.shape}), {y_name} with {len(y)} (shape {y.shape})"
         )
     return x, y
+
+
+def check_input_shape(x, expected, argument="x") -> None:
+    """Raise a ValueError naming ``argument`` when ``x`` cannot be the model's input.
+
+    ``expected`` is the model's input shape with the batch axis (``(None, 400)``).
+    Fewer axes than expected, or another size on the last axis, is an error (the
+    first layer would refuse it, naming itself rather than the argument); more axes
+    are left to the layers, as Keras leaves them (Dense maps the last axis).
+
+    Example:
+        >>> import numpy as np
+        >>> check_input_shape(np.zeros(5), (None, 1))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: x: expected an array of shape (n, 1) ..., received shape (5,). For one feature use x.reshape(-1, 1).
+    """
+    expected = tuple(expected)
+    shape = tuple(x.shape)
+    fewer = len(shape) < len(expected)
+    last = expected[-1]
+    if not fewer and (len(expected) < 2 or last is None or shape[-1] == last):
+        return
+    wanted = "(" + ", ".join(["n"] + ["?" if d is None else str(d) for d in expected[1:]]) + ")"
+    hint = ""
+    if len(shape) == 1 and len(expected) == 2:
+        hint = (" For one feature use x.reshape(-1, 1)." if last == 1 else
+                " For one sample use x.reshape(1, -1)." if last == shape[0] else "")
+    if fewer:
+        expectation = f"an array of shape {wanted} (the model's input shape is {expected})"
+    else:
+        expectation = (f"axis -1 of the input to have size {last} (an array of shape {wanted}; the model's "
+                       f"input shape is {expected})")
+    raise ValueError(f"{argument}: expected {expectation}, received shape {shape}.{hint}")
 
 
 def sample_weights_for(y, sample_weight=None, class_weight=None):
@@ -96,23 +137,30 @@ def sample_weights_for(y, sample_weight=None, class_weight=None):
     n = len(y)
     weights = None
     if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float64)
+        weights = _to_numpy(sample_weight, "sample_weight")
+        _check_numeric(weights, "sample_weight")
+        weights = weights.astype(np.float64)
         if weights.ndim == 2 and weights.shape[1] == 1:
             weights = weights[:, 0]
         if weights.shape != (n,):
             raise ValueError(
                 f"sample_weight must have shape ({n},) to match y. Received: shape {weights.shape}"
             )
-        _check_numeric(weights, "sample_weight")
         if (weights < 0).any():
-            raise ValueError("sample_weight must be non-negative.")
+            raise ValueError(
+                f"sample_weight must be non-negative. Received: a weight of {weights[weights < 0][0]} "
+                f"(at index {int(np.argmax(weights < 0))})"
+            )
     if class_weight is not None:
         if not isinstance(class_weight, dict):
             raise TypeError(f"class_weight must be a dict of class -> weight. Received: {type(class_weight).__name__}")
         labels = y if y.ndim == 1 or y.shape[-1] == 1 else np.argmax(y, axis=-1)
         labels = np.asarray(labels).reshape(n)
         if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
-            raise ValueError("class_weight needs integer class labels in y.")
+            raise ValueError(
+                "class_weight needs integer class labels in y. Received: a label of "
+                f"{labels[labels != np.round(labels)][0]}"
+            )
         lookup = np.ones(n)
         for cls, weight in class_weight.items():
             lookup[labels == cls] = float(weight)

@@ -10,12 +10,15 @@ iterator and run the model with ``training=False``.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
 from ..autograd import no_grad
+from . import numerics
 from .callbacks import CallbackList, History
-from .data import BatchIterator, check_batch_size, prepare_arrays, sample_weights_for, split_validation
+from .data import (BatchIterator, check_batch_size, check_input_shape, prepare_arrays, sample_weights_for,
+                   split_validation)
 from .progress import ProgbarLogger, bar_line
 
 __all__ = ["evaluate", "fit", "predict"]
@@ -53,6 +56,15 @@ def _check_epochs(epochs, initial_epoch) -> tuple[int, int]:
     return int(epochs), int(initial_epoch)
 
 
+def _check_x(model, x, argument="x") -> None:
+    """x against the model's input shape, when the model knows it (built, or given an Input)."""
+    try:
+        expected = model.input_shape
+    except AttributeError:  # not built yet: the first batch builds it
+        return
+    check_input_shape(x, expected, argument)
+
+
 def _epoch_logs(model, loss_mean: RunningMean, prefix: str = "") -> dict:
     logs = {f"{prefix}loss": loss_mean.result()}
     for metric in model.compiled_metrics:
@@ -62,13 +74,24 @@ def _epoch_logs(model, loss_mean: RunningMean, prefix: str = "") -> dict:
 
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
         validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-        sample_weight=None, initial_epoch=0):
-    """Train ``model`` (see :meth:`glassnet.models.Model.fit` for the arguments)."""
+        sample_weight=None, initial_epoch=0, on_nonfinite=None):
+    """Train ``model`` (see :meth:`glassnet.models.Model.fit` for the arguments).
+
+    Every argument and all the data are checked before the first step, so a bad one
+    raises with the model unchanged. A batch whose loss or gradient is NaN or Inf is
+    handled as ``on_nonfinite`` says (:mod:`glassnet.training.numerics`).
+    """
     model.require_compiled("fit")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(
+            f"callbacks: expected a list of Callback instances, received {type(callbacks).__name__}"
+        )
     verbose = _check_verbose(verbose)
     epochs, initial_epoch = _check_epochs(epochs, initial_epoch)
     batch_size = check_batch_size(batch_size)
+    policy = numerics.resolve_policy(on_nonfinite, callbacks or [])
     x, y = prepare_arrays(x, y, dtype=model.input_dtype)
+    _check_x(model, x)
     weights = sample_weights_for(y, sample_weight)
     (x, y, weights), validation = split_validation(x, y, weights, validation_split)
     if class_weight is not None:  # training samples only, as in Keras (sample weights split too)
@@ -76,6 +99,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     if validation_data is not None:
         validation = _unpack_validation(model, validation_data)
     model.build_for_data(x)
+    model.check_targets(y, x[:1])
+    if validation is not None:
+        model.check_targets(validation[1], validation[0][:1], "validation y")
     model.prepare_metrics(y, x[:1])
 
     batches = BatchIterator(x, y, weights, batch_size=batch_size, shuffle=shuffle)
@@ -89,27 +115,46 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     hooks = CallbackList(all_callbacks, model, params)
     batch_logs = hooks.wants("on_train_batch_end")
 
+    guard = numerics.StepGuard(model, policy)
+    checking, model.check_finite_steps = model.check_finite_steps, policy != "ignore"
     model.stop_training = False
-    hooks.call("on_train_begin", {})
-    for epoch in range(initial_epoch, epochs):
-        model.reset_metrics()
-        loss_mean = RunningMean()
-        hooks.call("on_epoch_begin", epoch, {})
-        for step, (xb, yb, wb) in enumerate(batches.epoch()):
-            hooks.call("on_train_batch_begin", step, {})
-            loss, y_pred = model.train_step(xb, yb, wb)
-            loss_mean.add(loss, len(xb))
-            model.update_metrics(yb, y_pred, wb)
-            if batch_logs:
-                hooks.call("on_train_batch_end", step, _epoch_logs(model, loss_mean))
+    try:
+        hooks.call("on_train_begin", {})
+        for epoch in range(initial_epoch, epochs):
+            model.reset_metrics()
+            loss_mean = RunningMean()
+            fault = None
+            hooks.call("on_epoch_begin", epoch, {})
+            for step, (xb, yb, wb) in enumerate(batches.epoch()):
+                hooks.call("on_train_batch_begin", step, {})
+                guard.before_step()
+                try:
+                    loss, y_pred = model.train_step(xb, yb, wb)
+                except numerics.NonFiniteError as err:  # the step was not applied
+                    fault = guard.report(err, epoch=epoch, batch=step, epochs=epochs, steps=batches.steps,
+                                         data=(xb, yb, wb))
+                    break
+                loss_mean.add(loss, len(xb))
+                model.update_metrics(yb, y_pred, wb)
+                if batch_logs:
+                    hooks.call("on_train_batch_end", step, _epoch_logs(model, loss_mean))
+                if model.stop_training:
+                    break
+            if fault is not None:  # History keeps the epochs that completed
+                model.history = history
+                if policy != "warn":
+                    raise fault
+                warnings.warn(str(fault), numerics.NonFiniteWarning, stacklevel=3)
+                model.stop_training = True
+                break
+            logs = _epoch_logs(model, loss_mean)
+            if validation is not None:
+                logs.update(_run_evaluation(model, *validation, batch_size=batch_size, prefix="val_", hooks=hooks))
+            hooks.call("on_epoch_end", epoch, logs)
             if model.stop_training:
                 break
-        logs = _epoch_logs(model, loss_mean)
-        if validation is not None:
-            logs.update(_run_evaluation(model, *validation, batch_size=batch_size, prefix="val_", hooks=hooks))
-        hooks.call("on_epoch_end", epoch, logs)
-        if model.stop_training:
-            break
+    finally:
+        model.check_finite_steps = checking
     hooks.call("on_train_end", {})
     model.history = history
     return history
@@ -120,8 +165,11 @@ def _unpack_validation(model, validation_data):
         raise ValueError(
             "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight). "
             f"Received: {type(validation_data).__name__}"
+            + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else "")
         )
-    x_val, y_val = prepare_arrays(validation_data[0], validation_data[1], dtype=model.input_dtype)
+    x_val, y_val = prepare_arrays(validation_data[0], validation_data[1], dtype=model.input_dtype,
+                                  names=("validation x", "validation y"))
+    _check_x(model, x_val, "validation x")
     weights = sample_weights_for(y_val, validation_data[2]) if len(validation_data) == 3 else None
     return x_val, y_val, weights
 
@@ -161,8 +209,10 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     verbose = _check_verbose(verbose)
     batch_size = check_batch_size(batch_size)
     x, y = prepare_arrays(x, y, dtype=model.input_dtype)
+    _check_x(model, x)
     weights = sample_weights_for(y, sample_weight)
     model.build_for_data(x)
+    model.check_targets(y, x[:1])
     model.prepare_metrics(y, x[:1])
     steps = -(-len(x) // batch_size)
     start = time.perf_counter()
@@ -209,6 +259,7 @@ def predict(model, x, batch_size=None, verbose=0):
     verbose = _check_verbose(verbose)
     batch_size = check_batch_size(batch_size)
     x, _ = prepare_arrays(x, None, dtype=model.input_dtype, need_y=False)
+    _check_x(model, x)
     model.build_for_data(x)
     steps = -(-len(x) // batch_size)
     start = time.perf_counter()

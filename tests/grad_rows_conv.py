@@ -38,6 +38,10 @@ CONV2D_CASES = [
     ("1x1", (2, 3, 5, 3), (1, 1, 3, 2), True, {}),
     ("kernel_fills_input", (2, 3, 2, 2), (3, 2, 2, 3), True, {}),
     ("larger_batch_random_directions", (4, 9, 7, 3), (3, 3, 3, 4), True, {"padding": "same"}),
+    # one input channel: im2col copies one kernel offset at a time
+    ("one_channel_valid", (2, 7, 5, 1), (3, 2, 1, 3), True, {}),
+    ("one_channel_stride2_same", (2, 7, 6, 1), (3, 3, 1, 2), False, {"strides": 2, "padding": "same"}),
+    ("one_channel_dilation2", (1, 7, 6, 1), (2, 3, 1, 2), True, {"dilation_rate": 2}),
 ]
 
 CONV1D_CASES = [
@@ -46,6 +50,20 @@ CONV1D_CASES = [
     ("stride3_valid", (2, 10, 2), (2, 2, 3), True, {"strides": 3}),
     ("dilation2_same", (2, 8, 2), (3, 2, 3), True, {"dilation_rate": 2, "padding": "same"}),
     ("causal_dilation2", (2, 7, 2), (2, 2, 3), True, {"dilation_rate": 2, "padding": "causal"}),
+    ("one_channel_causal_stride2", (2, 9, 1), (3, 1, 2), True, {"strides": 2, "padding": "causal"}),
+]
+
+# Fused activations: (id, x shape, kernel shape, with bias, options including the activation)
+FUSED_CONV2D_CASES = [
+    ("relu_same", (2, 6, 5, 3), (3, 3, 3, 4), True, {"padding": "same", "activation": "relu"}),
+    ("sigmoid_stride2_no_bias", (2, 7, 5, 2), (3, 2, 2, 3), False, {"strides": 2, "activation": "sigmoid"}),
+    ("tanh_one_channel_dilation2", (2, 7, 6, 1), (2, 2, 1, 3), True, {"dilation_rate": 2, "activation": "tanh"}),
+    # 2.2 MB of float64 columns per image: three blocks of one image each, every block masked
+    ("relu_three_blocks", (3, 64, 64, 8), (3, 3, 8, 4), True, {"activation": "relu"}),
+]
+FUSED_CONV1D_CASES = [
+    ("relu_causal", (2, 9, 3), (3, 3, 4), True, {"padding": "causal", "activation": "relu"}),
+    ("tanh_same_stride2", (2, 8, 2), (2, 2, 3), False, {"strides": 2, "padding": "same", "activation": "tanh"}),
 ]
 
 # (id, x shape, options): 2-D and 1-D pools, each run as max and as avg
@@ -83,6 +101,10 @@ ROWS = [
             ((2, 2, 2, 3), (3,)), ("Conv2D",)),
     *[GradRow(f"conv1d_{name}", _conv1d(**options), (x, k, (k[-1],)) if bias else (x, k), ("Conv1D",))
       for name, x, k, bias, options in CONV1D_CASES],
+    *[GradRow(f"conv2d_{name}", _conv2d(**options), (x, k, (k[-1],)) if bias else (x, k), ("Conv2D",))
+      for name, x, k, bias, options in FUSED_CONV2D_CASES],
+    *[GradRow(f"conv1d_{name}", _conv1d(**options), (x, k, (k[-1],)) if bias else (x, k), ("Conv1D",))
+      for name, x, k, bias, options in FUSED_CONV1D_CASES],
     GradRow("max_pool2d_non_contiguous_input", lambda x: gn.nn.max_pool2d(gn.transpose(x, (0, 2, 1, 3)), 3, 2, "same"),
             ((2, 5, 7, 2),), ("MaxPool2D", "Transpose"), distinct),
     *[GradRow(f"max_pool2d_{name}", _pool(gn.nn.max_pool2d, **options), (x,), ("MaxPool2D",), distinct)

@@ -2,7 +2,8 @@
 
 ``Conv2D(filters, kernel_size)`` holds a kernel of shape ``(kh, kw, in_channels, filters)``
 and a bias of shape ``(filters,)``; it computes ``activation(conv2d(x, kernel) + bias)``
-with the fused ``conv2d`` op (whose backward lives in ``glassnet/ops/conv.py``).
+with the fused ``conv2d`` op (whose backward lives in ``glassnet/ops/conv.py``); relu,
+sigmoid and tanh run inside that op, other activations after it.
 Output sizes follow Keras: ``valid`` gives ``floor((n - dilation * (k - 1) - 1) / stride) + 1``,
 ``same`` (and Conv1D's ``causal``) gives ``ceil(n / stride)``.
 
@@ -31,6 +32,9 @@ from ..ops import conv1d, conv2d
 from .base import Layer
 
 __all__ = ["Conv1D", "Conv2D"]
+
+# Activations the conv ops apply inside their own node (their derivative follows from the output)
+_FUSED = {activations.relu: "relu", activations.sigmoid: "sigmoid", activations.tanh: "tanh"}
 
 
 # ----- argument helpers (shared with pooling.py and reshaping.py) -------------------------
@@ -156,9 +160,12 @@ class _Conv(Layer):
     def call(self, inputs, training=False):
         check_rank(self, inputs.shape, self.rank + 2, self._layout)
         self.compute_output_shape(inputs.shape)
-        return self.activation(self._convolve(inputs))
+        fused = _FUSED.get(self.activation)
+        if fused is not None or self.activation is activations.linear:
+            return self._convolve(inputs, fused)
+        return self.activation(self._convolve(inputs, None))
 
-    def _convolve(self, inputs):  # pragma: no cover - each subclass calls its op
+    def _convolve(self, inputs, activation):  # pragma: no cover - each subclass calls its op
         raise NotImplementedError
 
     def compute_output_shape(self, input_shape):
@@ -224,9 +231,9 @@ class Conv1D(_Conv):
     rank = 1
     _layout = "(batch, steps, channels)"
 
-    def _convolve(self, inputs):
+    def _convolve(self, inputs, activation):
         return conv1d(inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
-                      dilation_rate=self.dilation_rate[0])
+                      dilation_rate=self.dilation_rate[0], activation=activation)
 
 
 class Conv2D(_Conv):
@@ -257,6 +264,6 @@ class Conv2D(_Conv):
     rank = 2
     _layout = "(batch, height, width, channels)"
 
-    def _convolve(self, inputs):
+    def _convolve(self, inputs, activation):
         return conv2d(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
-                      dilation_rate=self.dilation_rate)
+                      dilation_rate=self.dilation_rate, activation=activation)

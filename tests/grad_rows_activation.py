@@ -3,6 +3,7 @@
 import numpy as np
 
 import glassnet as gn
+from glassnet.ops.losses import binary_crossentropy_from_probabilities
 from gradrows import GradRow, away_from_zero, distinct, normal, positive
 
 SHAPES = ((), (5,), (3, 4), (2, 3, 4))
@@ -121,6 +122,11 @@ ROWS = [
     *[GradRow(f"sigmoid_ce{shape}",
               lambda x, z=labels: gn.nn.sigmoid_cross_entropy_with_logits(z, x),
               (shape,), ("SigmoidCrossEntropyWithLogits",), _wide)
+      for shape, labels in _BINARY.items()],
+    # probabilities kept away from the clip bounds, where the loss has a kink
+    *[GradRow(f"binary_ce_probabilities{shape}",
+              lambda p, z=labels: binary_crossentropy_from_probabilities(z, p, 1e-7),
+              (shape,), ("BinaryCrossentropyFromProbabilities",), _unit)
       for shape, labels in _BINARY.items()],
     GradRow("sigmoid_ce_labels_and_logits", gn.nn.sigmoid_cross_entropy_with_logits, ((3, 4), (3, 4)),
             ("SigmoidCrossEntropyWithLogits",), (_unit, normal)),

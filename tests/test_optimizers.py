@@ -151,13 +151,14 @@ def test_float32_variables_stay_float32_in_the_same_array(name, cls, kwargs, ref
     start = [w.astype(np.float32) for w in _initial_weights(2)]
     expected = _reference(reference, kwargs, start, grads_per_step)
     variables = [gn.Variable(w.copy()) for w in start]
-    arrays = [v.data for v in variables]
     opt = cls(**kwargs)
+    opt.build(variables)  # building moves each variable into the flat buffer, once
+    arrays = [v.data for v in variables]
     for grads in grads_per_step:
         # float64 gradients for a float32 variable must not promote it
         opt.apply([g.astype(np.float64) if i == 0 else gn.tensor(g) for i, g in enumerate(grads)], variables)
     for v, array, want in zip(variables, arrays, expected[-1]):
-        assert v.data is array
+        assert v.data is array  # and no step allocates a new one
         assert v.dtype == np.float32
         np.testing.assert_allclose(v.numpy(), want, rtol=2e-5, atol=2e-6)
     for state in opt.variables[1:]:  # slots follow their variable; rate and Nadam's product are float64

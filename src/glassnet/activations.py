@@ -164,6 +164,11 @@ def get(identifier):
     )
 
 
+def is_builtin(activation) -> bool:
+    """Whether ``activation`` is one of this module's functions (not a user's callable)."""
+    return any(fn is activation for fn in _BY_NAME.values())
+
+
 def serialize(activation) -> str:
     """Return the name under which ``activation`` is known (for configs and summaries)."""
     for name, fn in _BY_NAME.items():

@@ -52,6 +52,8 @@ class Activation(Layer):
         (True, array([0., 2.], dtype=float32))
     """
 
+    replay_safe = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -84,6 +86,8 @@ class ReLU(Layer):
         >>> ReLU(negative_slope=0.5)([-4.0, 0.0, 3.0]).numpy()
         array([-2.,  0.,  3.], dtype=float32)
     """
+
+    replay_safe = True
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -118,6 +122,8 @@ class LeakyReLU(Layer):
         >>> LeakyReLU()([-1.0, 2.0]).numpy()
         array([-0.3,  2. ], dtype=float32)
     """
+
+    replay_safe = True
 
     def __init__(self, negative_slope=0.3, *, alpha=None, **kwargs):
         if alpha is not None:
@@ -164,6 +170,8 @@ class Softmax(Layer):
         array([[0.5, 0.5],
                [0. , 1. ]], dtype=float32)
     """
+
+    replay_safe = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

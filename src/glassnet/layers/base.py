@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 
-from .. import backend
+from .. import activations, backend, regularizers
 from ..autograd import Tensor, Variable, as_array
 from ..autograd.tensor_shape import TensorShape
 from .. import initializers as initializers_module
@@ -114,6 +114,24 @@ class Layer:
         self._regularized: list = []
         self._build_shape = None
         self._expected_last_dim = None
+
+    # ----- replaying a recorded step ------------------------------------------------
+    #: True on a layer class whose ``call`` is ops only, keeping no state or randomness in
+    #: Python, so a recorded training step through it may be replayed
+    #: (:mod:`glassnet.autograd.replay`). Read from the class itself: a subclass that
+    #: overrides ``call`` does not inherit it.
+    replay_safe = False
+
+    @property
+    def replayable(self) -> bool:
+        """Whether a training step through this layer may be replayed: its class is
+        ``replay_safe`` and its activation and regularizers are glassnet's own."""
+        if not type(self).__dict__.get("replay_safe", False):
+            return False
+        activation = self.__dict__.get("activation")
+        if activation is not None and not activations.is_builtin(activation):
+            return False
+        return all(type(r).__module__ == regularizers.__name__ for _, r in self._regularized)
 
     # ----- lifecycle -----------------------------------------------------------------
     def build(self, input_shape) -> None:

@@ -228,6 +228,8 @@ class Conv1D(_Conv):
         array([[3., 6.]], dtype=float32)
     """
 
+    replay_safe = True
+
     rank = 1
     _layout = "(batch, steps, channels)"
 
@@ -260,6 +262,8 @@ class Conv2D(_Conv):
         >>> Conv2D(32, 3, activation="relu").compute_output_shape((None, 28, 28, 1))
         (None, 26, 26, 32)
     """
+
+    replay_safe = True
 
     rank = 2
     _layout = "(batch, height, width, channels)"

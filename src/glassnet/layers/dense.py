@@ -42,6 +42,8 @@ class Dense(Layer):
         **kwargs: ``name``, ``trainable``, ``dtype``, ``input_shape``, ``input_dim``.
     """
 
+    replay_safe = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)

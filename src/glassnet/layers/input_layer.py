@@ -26,6 +26,8 @@ class InputLayer(Layer):
         name: optional name.
     """
 
+    replay_safe = True
+
     def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, shape=None,
                  batch_shape=None, batch_input_shape=None, **kwargs):
         sample_shape = shape if shape is not None else input_shape

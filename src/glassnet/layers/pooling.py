@@ -93,6 +93,8 @@ class MaxPooling1D(_Pooling):
         array([3., 2.], dtype=float32)
     """
 
+    replay_safe = True
+
     rank = 1
     _op = staticmethod(max_pool1d)
 
@@ -118,6 +120,8 @@ class AveragePooling1D(_Pooling):
         >>> AveragePooling1D()([[[1.0], [3.0], [2.0], [0.0]]]).numpy()[0, :, 0]
         array([2., 1.], dtype=float32)
     """
+
+    replay_safe = True
 
     rank = 1
     _op = staticmethod(avg_pool1d)
@@ -145,6 +149,8 @@ class MaxPooling2D(_Pooling):
         (None, 13, 13, 8)
     """
 
+    replay_safe = True
+
     rank = 2
     _op = staticmethod(max_pool2d)
 
@@ -170,6 +176,8 @@ class AveragePooling2D(_Pooling):
         >>> AveragePooling2D(3, strides=2, padding="same").compute_output_shape((None, 7, 7, 1))
         (None, 4, 4, 1)
     """
+
+    replay_safe = True
 
     rank = 2
     _op = staticmethod(avg_pool2d)
@@ -223,6 +231,8 @@ class GlobalAveragePooling1D(_GlobalPooling):
     Output: ``(batch, channels)``, or ``(batch, 1, channels)`` with ``keepdims``.
     """
 
+    replay_safe = True
+
     rank = 1
     _reduce = staticmethod(mean)
 
@@ -238,6 +248,8 @@ class GlobalAveragePooling2D(_GlobalPooling):
     Input: ``(batch, height, width, channels)``.
     Output: ``(batch, channels)``, or ``(batch, 1, 1, channels)`` with ``keepdims``.
     """
+
+    replay_safe = True
 
     rank = 2
     _reduce = staticmethod(mean)
@@ -255,6 +267,8 @@ class GlobalMaxPooling1D(_GlobalPooling):
     Output: ``(batch, channels)``, or ``(batch, 1, channels)`` with ``keepdims``.
     """
 
+    replay_safe = True
+
     rank = 1
     _reduce = staticmethod(reduce_max)
 
@@ -270,6 +284,8 @@ class GlobalMaxPooling2D(_GlobalPooling):
     Input: ``(batch, height, width, channels)``.
     Output: ``(batch, channels)``, or ``(batch, 1, 1, channels)`` with ``keepdims``.
     """
+
+    replay_safe = True
 
     rank = 2
     _reduce = staticmethod(reduce_max)

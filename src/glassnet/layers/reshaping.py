@@ -45,6 +45,8 @@ class Flatten(Layer):
         (None, 1600)
     """
 
+    replay_safe = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, "Flatten")
@@ -78,6 +80,8 @@ class Reshape(Layer):
         >>> Reshape((3, -1))(np.zeros((2, 12))).shape
         TensorShape([2, 3, 4])
     """
+
+    replay_safe = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -147,6 +151,8 @@ class ZeroPadding2D(Layer):
         ((1, 0), (2, 3))
     """
 
+    replay_safe = True
+
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
         message = ("`padding` should be either an int, a tuple of 2 ints (symmetric_height_pad, "
@@ -205,6 +211,8 @@ class UpSampling2D(Layer):
         >>> UpSampling2D((2, 3)).compute_output_shape((None, 4, 5, 1))
         (None, 8, 15, 1)
     """
+
+    replay_safe = True
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)

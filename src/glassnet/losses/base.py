@@ -109,6 +109,8 @@ class Loss:
     target_kind = None
     from_logits = False
     default_name = "loss"
+    #: whether a training step through this loss may be replayed (glassnet.autograd.replay)
+    replayable = False
 
     def __init__(self, reduction="sum_over_batch_size", name=None):
         if reduction not in REDUCTIONS:
@@ -195,6 +197,13 @@ class LossFunctionWrapper(Loss):
     @property
     def from_logits(self) -> bool:
         return bool(self._fn_kwargs.get("from_logits", False))
+
+    @property
+    def replayable(self) -> bool:
+        """True for glassnet's own losses with settings that do not depend on the batch
+        (``ignore_class`` makes the mean's divisor depend on the labels)."""
+        return (type(self).__module__.startswith(__package__) and _registry().loss_class(self.fn) is not None
+                and self._fn_kwargs.get("ignore_class") is None)
 
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred, **self._fn_kwargs)

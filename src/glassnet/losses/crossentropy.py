@@ -12,6 +12,7 @@ import numpy as np
 from .. import nn, ops
 from ..autograd import Tensor
 from ..backend import epsilon
+from ..ops.losses import binary_crossentropy_from_probabilities
 from .base import LossFunctionWrapper, aligned_targets, mean_over_last, prediction_tensor, raw_array
 
 
@@ -116,11 +117,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         # fused: log(sigmoid(x)) in two steps overflows for large |x|
         losses = nn.sigmoid_cross_entropy_with_logits(y_true, y_pred)
     else:
-        eps = epsilon()
-        p = ops.clip(y_pred, eps, 1.0 - eps)
-        log_p = ops.log(p + eps)
-        log_not_p = ops.log((1.0 - p) + eps)  # Keras's order: in float32, (1 + eps) - p rounds differently
-        losses = ops.negative(y_true * log_p + (1.0 - y_true) * log_not_p)
+        losses = binary_crossentropy_from_probabilities(y_true, y_pred, epsilon())
     return mean_over_last(losses, axis)
 
 

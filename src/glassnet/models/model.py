@@ -13,7 +13,8 @@ from .. import activations, backend
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..autograd import as_array, no_grad
+from ..autograd import Tensor, as_array, no_grad
+from ..autograd.replay import StepPlan
 from ..training import loop, numerics
 
 __all__ = ["Model"]
@@ -37,6 +38,7 @@ class Model:
         #: train_step skips (and raises on) a step whose loss or gradient is NaN or Inf;
         #: fit(on_nonfinite='ignore') turns this off for its run.
         self.check_finite_steps = True
+        self._step_plans: dict = {}  # train_step's recorded graphs, by model, loss and batch shapes
 
     # ----- what subclasses provide ------------------------------------------------
     @property
@@ -225,19 +227,44 @@ class Model:
                 :mod:`glassnet.training.numerics`).
         """
         variables = self.trainable_weights
-        for variable in variables:
-            variable.grad = None
-        y_pred = self(x, training=True)
-        loss = self.loss(y, y_pred, sample_weight=sample_weight)
-        penalties = self.losses
-        if penalties:
-            loss = loss + sum(penalties[1:], penalties[0])
-        loss.backward()
-        value = float(loss.data)
+        readable = variables + self.non_trainable_weights
+        key = (tuple(self.layers), self.loss, tuple(readable), x.shape, x.dtype, y.shape, y.dtype,
+               None if sample_weight is None else (sample_weight.shape, sample_weight.dtype))
+        plan = self._step_plans.get(key, False)
+        if plan:  # the graph recorded on the first batch of this shape, replayed (autograd.replay)
+            loss_data, grads, y_pred_data = plan.run((x, y, sample_weight), readable)
+            for variable, grad in zip(variables, grads):
+                variable.grad = None if grad is None else Tensor(grad)
+        else:
+            for variable in variables:
+                variable.grad = None
+            y_pred = self(x, training=True)
+            loss = self.loss(y, y_pred, sample_weight=sample_weight)
+            penalties = self.losses
+            if penalties:
+                loss = loss + sum(penalties[1:], penalties[0])
+            if plan is False:  # first batch of this shape: record it (None: not replayable)
+                self._step_plans[key] = self._record_step(loss, y_pred, (x, y, sample_weight), readable)
+            loss.backward()
+            loss_data, y_pred_data = loss.data, y_pred.data
+        value = float(loss_data)
         if self.check_finite_steps:
             numerics.check_step(value, variables)  # before the update: a bad step is never applied
         self.optimizer.apply([v.grad for v in variables], variables)
-        return value, y_pred.data
+        return value, y_pred_data
+
+    def _record_step(self, loss, y_pred, feeds, readable):
+        """A :class:`~glassnet.autograd.replay.StepPlan` of this step, or None when some
+        layer or the loss keeps state outside its ops (or the graph reads an array the
+        plan cannot name)."""
+        if not (getattr(self.loss, "replayable", False) and all(layer.replayable for layer in self.layers)):
+            return None
+        return StepPlan.record(loss, feeds, readable, outputs=(y_pred,))
+
+    def clear_step_plans(self) -> None:
+        """Forget the recorded training steps (``fit`` calls this first, so a layer changed
+        between two ``fit`` calls is traced afresh)."""
+        self._step_plans = {}
 
     def test_step(self, x, y, sample_weight=None):
         """The loss and predictions on a batch, with ``training=False`` and no graph."""

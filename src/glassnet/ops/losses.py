@@ -25,6 +25,7 @@ from .activation import _float_input
 from .reduction import normalize_axes
 
 __all__ = [
+    "binary_crossentropy_from_probabilities",
     "sigmoid_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits",
     "sparse_softmax_cross_entropy_with_logits",
@@ -129,6 +130,33 @@ class SigmoidCrossEntropyWithLogits(Function):
         return d_labels, d_logits
 
 
+class BinaryCrossentropyFromProbabilities(Function):
+    """loss = -(z log(p + eps) + (1 - z) log((1 - p) + eps)) with p = clip(probs, eps, 1 - eps),
+    Keras's formula for probabilities, as one node (ten before, each with its own
+    bookkeeping, on every step of every sigmoid-output model). The gradient passes
+    where the clip did not bind; the labels get none."""
+
+    @staticmethod
+    def forward(ctx, labels, probs, *, epsilon):
+        xp = ctx.xp
+        p = xp.clip(probs, epsilon, 1.0 - epsilon)
+        z = labels.astype(probs.dtype, copy=False)
+        ctx.save(z, p, p == probs)
+        ctx.epsilon = epsilon
+        log_p = xp.log(p + epsilon)
+        log_not_p = xp.log((1.0 - p) + epsilon)  # Keras's order: in float32, (1 + eps) - p rounds differently
+        return 0 - (z * log_p + (1.0 - z) * log_not_p)  # not -(...): a perfect prediction gives +0
+
+    @staticmethod
+    def backward(ctx, grad):
+        z, p, inside = ctx.saved
+        eps = ctx.epsilon
+        # d/dp = -z / (p + eps) + (1 - z) / ((1 - p) + eps), zero where the clip binds
+        d_probs = ((1.0 - z) / ((1.0 - p) + eps) - z / (p + eps)) * grad
+        d_probs *= inside
+        return None, d_probs
+
+
 # ----- validation -------------------------------------------------------------------
 def _check_same_shape(op, labels, logits):
     if labels.shape != logits.shape:
@@ -208,6 +236,22 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1) -> Tensor:
     _check_same_shape(op, labels, logits)
     axis = normalize_axes(axis, logits.ndim, op)[0]
     return SoftmaxCrossEntropyWithLogits.apply(labels, logits, axis=axis)
+
+
+def binary_crossentropy_from_probabilities(labels, probs, epsilon) -> Tensor:
+    """Binary cross-entropy per element of probabilities ``probs`` against labels in [0, 1],
+    Keras's way: p clipped to [eps, 1 - eps] and eps added inside each log.
+
+    Example:
+        >>> import glassnet as gn
+        >>> from glassnet.ops.losses import binary_crossentropy_from_probabilities
+        >>> binary_crossentropy_from_probabilities([1.0, 0.0], gn.tensor([0.5, 0.0]), 1e-7).numpy().round(4)
+        array([0.6931, 0.    ], dtype=float32)
+    """
+    probs = _float_input(probs)
+    labels = _as_array_input(labels)
+    _check_same_shape("binary_crossentropy", labels, probs)
+    return BinaryCrossentropyFromProbabilities.apply(labels, probs, epsilon=float(epsilon))
 
 
 def sigmoid_cross_entropy_with_logits(labels, logits) -> Tensor:

@@ -81,6 +81,7 @@ class StepPlan:
     def __init__(self, steps, outputs=()):
         self.steps = steps
         self.outputs = tuple(outputs)
+        self._compiled = None
 
     @classmethod
     def record(cls, root: Tensor, feeds, variables, outputs=()):
@@ -131,48 +132,88 @@ class StepPlan:
             extra.append(position[id(tensor)])
         return cls(steps, extra)
 
+    def _program(self, n_feeds, n_variables):
+        """The plan as slot numbers, made once: every value a replay reads lives in one list
+        (feeds, variables, constants, reshaped feeds, then node outputs), so an input is
+        fetched with one index instead of a chain of tests."""
+        constants = [i for _, _, sources, _, _ in self.steps for kind, i in sources if kind == CONSTANT]
+        reshaped = list(dict.fromkeys((i[0], tuple(i[1])) for _, _, sources, _, _ in self.steps
+                                      for kind, i in sources if kind == FEED_RESHAPED))
+        first_constant = n_feeds + n_variables
+        first_reshaped = first_constant + len(constants)
+        first_node = first_reshaped + len(reshaped)
+        forward, backward, constant_count = [], [], 0
+        for op, attrs, sources, needs, meta in self.steps:
+            slots = []
+            for kind, i in sources:
+                if kind == NODE:
+                    slots.append(first_node + i)
+                elif kind == VARIABLE:
+                    slots.append(n_feeds + i)
+                elif kind == FEED:
+                    slots.append(i)
+                elif kind == CONSTANT:
+                    slots.append(first_constant + constant_count)
+                    constant_count += 1
+                else:
+                    slots.append(first_reshaped + reshaped.index((i[0], tuple(i[1]))))
+            forward.append((op, op.forward, attrs, needs, tuple(slots)))
+            routes = tuple((k, kind == NODE, i, shape, dtype)
+                           for k, ((kind, i), needed, (shape, dtype)) in enumerate(zip(sources, needs, meta))
+                           if needed and kind in (NODE, VARIABLE))
+            backward.append((op.backward, routes))
+        self._compiled = (n_feeds, n_variables, constants, reshaped, forward, backward)
+        return self._compiled
+
     def run(self, feeds, variables):
         """Forward and backward on new ``feeds`` and the ``variables``' current values.
 
         Returns ``(root value, gradients, *outputs)``: gradients as a list with one
         array (or None) per variable, summed where a variable feeds several nodes.
         """
-        values, contexts = [], []
-        for op, attrs, sources, needs, _ in self.steps:
-            args = [values[i] if kind == NODE else variables[i].data if kind == VARIABLE
-                    else feeds[i] if kind == FEED else i if kind == CONSTANT
-                    else feeds[i[0]].reshape(i[1])
-                    for kind, i in sources]
-            ctx = object.__new__(op)
-            ctx.xp = np
+        program = self._compiled
+        if program is None or program[0] != len(feeds) or program[1] != len(variables):
+            program = self._program(len(feeds), len(variables))
+        _, _, constants, reshaped, forward, backward = program
+        env = list(feeds)
+        env += [v.data for v in variables]
+        env += constants
+        env += [feeds[f].reshape(shape) for f, shape in reshaped]
+        first_node = len(env)
+        contexts = []
+        new, numpy = object.__new__, np
+        for op, rule, attrs, needs, slots in forward:
+            ctx = new(op)
+            ctx.xp = numpy
             ctx.needs_grad = needs
             ctx.attrs = attrs
-            values.append(op.forward(ctx, *args, **attrs))
+            env.append(rule(ctx, *[env[i] for i in slots], **attrs))
             contexts.append(ctx)
-        root = values[-1]
-        pending = [None] * len(values)
+        root = env[-1]
+        pending = [None] * len(contexts)
         pending[-1] = np.ones(root.shape, dtype=root.dtype)
         grads = [None] * len(variables)
-        for j in range(len(values) - 1, -1, -1):
+        for j in range(len(contexts) - 1, -1, -1):
             g = pending[j]
             if g is None:
                 continue
             pending[j] = None
-            op, _, sources, needs, meta = self.steps[j]
+            rule, routes = backward[j]
             ctx = contexts[j]
-            out = op.backward(ctx, g)
+            out = rule(ctx, g)
             if type(out) is not tuple:
                 out = (out,)
             ctx.saved = None
-            for (kind, i), needed, gx, (shape, dtype) in zip(sources, needs, out, meta):
-                if not needed or gx is None:
+            for k, to_node, i, shape, dtype in routes:
+                gx = out[k]
+                if gx is None:
                     continue
                 if gx.shape != shape:
                     gx = _unbroadcast(gx, shape)
                 if gx.dtype != dtype:
                     gx = gx.astype(dtype)
-                if kind == NODE:
+                if to_node:
                     pending[i] = gx if pending[i] is None else pending[i] + gx
-                elif kind == VARIABLE:
+                else:
                     grads[i] = gx if grads[i] is None else grads[i] + gx
-        return (root, grads) + tuple(values[i] for i in self.outputs)
+        return (root, grads) + tuple(env[first_node + i] for i in self.outputs)

@@ -248,9 +248,11 @@ class Model:
             loss.backward()
             loss_data, y_pred_data = loss.data, y_pred.data
         value = float(loss_data)
-        if self.check_finite_steps:
-            numerics.check_step(value, variables)  # before the update: a bad step is never applied
-        self.optimizer.apply([v.grad for v in variables], variables)
+        check = None
+        if self.check_finite_steps:  # before the update: a bad step is never applied
+            def check(arrays):
+                numerics.check_step(value, variables, arrays)
+        self.optimizer.apply([v.grad for v in variables], variables, check=check)
         return value, y_pred_data
 
     def _record_step(self, loss, y_pred, feeds, readable):

@@ -287,7 +287,7 @@ class Optimizer:
         return positions
 
     # ----- one step -----------------------------------------------------------------------
-    def apply(self, grads, trainable_variables=None):
+    def apply(self, grads, trainable_variables=None, *, check=None):
         """Update ``trainable_variables`` in place from ``grads`` (one step).
 
         Args:
@@ -295,6 +295,10 @@ class Optimizer:
                 skip a variable), one per variable.
             trainable_variables: the Variables (or float arrays) to update; may be
                 omitted once the optimizer is built, meaning the variables it was built with.
+            check: optional callable given the list of gradient arrays about to be
+                applied (one flat array when the flat buffers serve the step); if it
+                raises, nothing has changed. ``train_step`` checks for NaN and Inf here,
+                in one call over the flat buffer.
         """
         grads = grads if isinstance(grads, (list, tuple)) else list(grads)
         if trainable_variables is None:
@@ -316,41 +320,20 @@ class Optimizer:
             )
         if not grads:
             return
-        slots, scratch, decays = self._slots, self._scratch, self._decays
-        ws, gs, ss, ts, ds = [], [], [], [], []
-        missing = []
         positions = self._positions(variables)
-        for i, variable, grad in zip(positions, variables, grads):
-            if grad is None:
-                missing.append(name_of(variable, i))
-                continue
-            w = variable.data if isinstance(variable, Tensor) else variable
-            if type(grad) is not _ndarray:
-                grad = grad.data if isinstance(grad, Tensor) else self._xp.asarray(grad)
-            if grad.dtype != w.dtype:
-                grad = grad.astype(w.dtype)
-            if grad.shape != w.shape:
-                raise ValueError(
-                    f"Gradient shape {tuple(grad.shape)} does not match variable "
-                    f"{name_of(variable, i)!r} of shape {tuple(w.shape)}."
-                )
-            ws.append(w)
-            gs.append(grad)
-            ss.append(slots[i])
-            ts.append(scratch[i])
-            ds.append(decays[i])
-        if not gs:
-            raise ValueError("No gradients provided for any variable.")
-        if missing:
-            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.",
-                          stacklevel=2)
         flat, flat_step = self._flat, False
-        if (flat is not None and not missing and not self.clipnorm and type(positions) is range
-                and (not self.weight_decay or all(ds)) and flat.in_place(self._variables)):
+        if (flat is not None and type(positions) is range and not self.clipnorm
+                and (not self.weight_decay or all(self._decays)) and flat.in_place(self._variables)):
             # one update over the flat buffers (see optimizers.flat): the same numbers, fewer calls
-            ws, gs, ss, ts, ds = [flat.weights], [flat.gather(gs)], [tuple(flat.slots.values())], \
-                [flat.scratch], [True]
-            flat_step = True
+            flat_grads = flat.gather(grads, self._variables)
+            if flat_grads is not None:
+                ws, gs, ss, ts, ds = [flat.weights], [flat_grads], [tuple(flat.slots.values())], \
+                    [flat.scratch], [True]
+                flat_step = True
+        if not flat_step:
+            ws, gs, ss, ts, ds = self._collect(positions, variables, grads)
+        if check is not None:
+            check(gs)
         if self.clipvalue:
             gs = clip_by_value(gs, self.clipvalue)
         elif self.clipnorm:
@@ -371,6 +354,30 @@ class Optimizer:
             for w, grad, s, scratch_w in zip(ws, gs, ss, ts):
                 update(w, grad, s, scratch_w, scalars)
         self._iterations += 1
+
+    def _collect(self, positions, variables, grads):
+        """Per variable: the weights, checked gradients, slots, scratch and decay flags of
+        those with a gradient (a warning names those without; none at all is an error)."""
+        slots, scratch, decays = self._slots, self._scratch, self._decays
+        ws, gs, ss, ts, ds = [], [], [], [], []
+        missing = []
+        for i, variable, grad in zip(positions, variables, grads):
+            if grad is None:
+                missing.append(name_of(variable, i))
+                continue
+            w = variable.data if isinstance(variable, Tensor) else variable
+            grad = _gradient_array(grad, w, self._xp, lambda: name_of(variable, i))
+            ws.append(w)
+            gs.append(grad)
+            ss.append(slots[i])
+            ts.append(scratch[i])
+            ds.append(decays[i])
+        if not gs:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.",
+                          stacklevel=3)
+        return ws, gs, ss, ts, ds
 
     def apply_gradients(self, grads_and_vars):
         """Apply an iterable of ``(grad, variable)`` pairs (TensorFlow's form); returns ``iterations``."""
@@ -469,6 +476,19 @@ class Optimizer:
     def __repr__(self):
         rate = self._lr_source if self._lr_value is None else float(self._lr_value)
         return f"<glassnet.optimizers.{type(self).__name__} name={self.name!r} learning_rate={rate!r}>"
+
+
+def _gradient_array(grad, w, xp, name):
+    """``grad`` as an array of ``w``'s dtype, checked against ``w``'s shape (``name()`` for the error)."""
+    if type(grad) is not _ndarray:
+        grad = grad.data if isinstance(grad, Tensor) else xp.asarray(grad)
+    if grad.dtype != w.dtype:
+        grad = grad.astype(w.dtype)
+    if grad.shape != w.shape:
+        raise ValueError(
+            f"Gradient shape {tuple(grad.shape)} does not match variable {name()!r} of shape {tuple(w.shape)}."
+        )
+    return grad
 
 
 def _like(array, value):

@@ -27,6 +27,8 @@ Example:
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..autograd import Tensor
@@ -34,6 +36,7 @@ from ..autograd import Tensor
 __all__ = ["FlatBuffers"]
 
 _ndarray = np.ndarray
+_data = operator.attrgetter("data")
 
 
 class FlatBuffers:
@@ -85,6 +88,8 @@ class FlatBuffers:
     def in_place(self, variables) -> bool:
         """True when every variable's array is its view (re-adopting one rebound to an array
         of the same shape and dtype); False when one no longer fits the buffer."""
+        if all(map(operator.is_, map(_data, variables), self.weight_views)):
+            return True
         rebound = [(variable, view) for variable, view in zip(variables, self.weight_views)
                    if variable.data is not view]
         for variable, view in rebound:  # all checked before any is changed
@@ -103,10 +108,20 @@ class FlatBuffers:
         the matrix products, OpenBLAS's threads still hold the other core.)"""
         update(self.weights, grads, tuple(self.slots.values()), self.scratch, scalars)
 
-    def gather(self, grads):
-        """Copy the per-variable ``grads`` (arrays shaped like their variables) into the flat
-        gradient buffer and return it."""
-        for view, grad in zip(self.grad_views, grads):
+    def gather(self, grads, variables):
+        """Copy ``grads`` (one per variable, each shaped like it; arrays, Tensors or nested
+        lists) into the flat gradient buffer and return it; None when some gradient is None
+        (the caller then goes variable by variable, and warns)."""
+        for view, grad, variable in zip(self.grad_views, grads, variables):
+            if grad is None:
+                return None
+            if type(grad) is not _ndarray:
+                grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            if grad.shape != view.shape:
+                raise ValueError(
+                    f"Gradient shape {tuple(grad.shape)} does not match variable "
+                    f"{variable.name!r} of shape {tuple(view.shape)}."
+                )
             if grad is not view:
                 view[...] = grad
         return self.grads

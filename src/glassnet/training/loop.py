@@ -115,8 +115,12 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     params = {"epochs": epochs, "steps": batches.steps, "verbose": verbose}
     hooks = CallbackList(all_callbacks, model, params)
     batch_logs = hooks.wants("on_train_batch_end")
+    batch_begin = hooks.wants("on_train_batch_begin")
+    metrics = bool(model.compiled_metrics)
+    train_step = model.train_step
 
     guard = numerics.StepGuard(model, policy)
+    guarded = guard.saves_state
     checking, model.check_finite_steps = model.check_finite_steps, policy != "ignore"
     model.stop_training = False
     try:
@@ -127,16 +131,19 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             fault = None
             hooks.call("on_epoch_begin", epoch, {})
             for step, (xb, yb, wb) in enumerate(batches.epoch()):
-                hooks.call("on_train_batch_begin", step, {})
-                guard.before_step()
+                if batch_begin:
+                    hooks.call("on_train_batch_begin", step, {})
+                if guarded:
+                    guard.before_step()
                 try:
-                    loss, y_pred = model.train_step(xb, yb, wb)
+                    loss, y_pred = train_step(xb, yb, wb)
                 except numerics.NonFiniteError as err:  # the step was not applied
                     fault = guard.report(err, epoch=epoch, batch=step, epochs=epochs, steps=batches.steps,
                                          data=(xb, yb, wb))
                     break
                 loss_mean.add(loss, len(xb))
-                model.update_metrics(yb, y_pred, wb)
+                if metrics:
+                    model.update_metrics(yb, y_pred, wb)
                 if batch_logs:
                     hooks.call("on_train_batch_end", step, _epoch_logs(model, loss_mean))
                 if model.stop_training:

@@ -102,12 +102,21 @@ def gradients_finite(grads) -> bool:
     return True
 
 
-def check_step(loss: float, variables) -> None:
+def arrays_finite(arrays) -> bool:
+    """True when every value in ``arrays`` (NumPy or CuPy arrays) is finite."""
+    isfinite = np.isfinite
+    return all(isfinite(array).all() for array in arrays)
+
+
+def check_step(loss: float, variables, arrays=None) -> None:
     """Raise :class:`NonFiniteError` unless ``loss`` and every ``variable.grad`` are finite.
 
-    Called by ``Model.train_step`` between ``backward`` and the optimizer's update.
+    Called by ``Model.train_step`` between ``backward`` and the optimizer's update, with
+    ``arrays``, the gradients as the optimizer is about to apply them (one flat buffer,
+    often), to check instead of each ``variable.grad``.
     """
-    if math.isfinite(loss) and gradients_finite([v.grad for v in variables]):
+    if math.isfinite(loss) and (gradients_finite([v.grad for v in variables]) if arrays is None
+                                else arrays_finite(arrays)):
         return
     bad = [v.name for v in variables if not gradients_finite([v.grad])]
     what = f"loss {loss}" if not math.isfinite(loss) else f"gradient of {', '.join(bad)}"
@@ -176,6 +185,12 @@ class StepGuard:
         # state the forward pass writes (BatchNormalization's moving statistics), with a buffer each
         written = [w for layer in model.layers for w in getattr(layer, "_non_trainable_weights", ())]
         self._saved = [(w, w.data.copy()) for w in written] if policy != "ignore" else []
+
+    @property
+    def saves_state(self) -> bool:
+        """Whether :meth:`before_step` has anything to copy (a layer that writes state in
+        its forward pass, such as batch normalization's moving statistics)."""
+        return bool(self._saved)
 
     def before_step(self) -> None:
         """Copy the state the next forward pass may write (nothing for most models)."""

@@ -82,6 +82,7 @@ class StepPlan:
         self.steps = steps
         self.outputs = tuple(outputs)
         self._compiled = None
+        self.source = None  # the replay function's Python text, once compiled
 
     @classmethod
     def record(cls, root: Tensor, feeds, variables, outputs=()):
@@ -132,37 +133,78 @@ class StepPlan:
             extra.append(position[id(tensor)])
         return cls(steps, extra)
 
-    def _program(self, n_feeds, n_variables):
-        """The plan as slot numbers, made once: every value a replay reads lives in one list
-        (feeds, variables, constants, reshaped feeds, then node outputs), so an input is
-        fetched with one index instead of a chain of tests."""
-        constants = [i for _, _, sources, _, _ in self.steps for kind, i in sources if kind == CONSTANT]
-        reshaped = list(dict.fromkeys((i[0], tuple(i[1])) for _, _, sources, _, _ in self.steps
-                                      for kind, i in sources if kind == FEED_RESHAPED))
-        first_constant = n_feeds + n_variables
-        first_reshaped = first_constant + len(constants)
-        first_node = first_reshaped + len(reshaped)
-        forward, backward, constant_count = [], [], 0
-        for op, attrs, sources, needs, meta in self.steps:
-            slots = []
-            for kind, i in sources:
-                if kind == NODE:
-                    slots.append(first_node + i)
-                elif kind == VARIABLE:
-                    slots.append(n_feeds + i)
-                elif kind == FEED:
-                    slots.append(i)
-                elif kind == CONSTANT:
-                    slots.append(first_constant + constant_count)
-                    constant_count += 1
-                else:
-                    slots.append(first_reshaped + reshaped.index((i[0], tuple(i[1]))))
-            forward.append((op, op.forward, attrs, needs, tuple(slots)))
-            routes = tuple((k, kind == NODE, i, shape, dtype)
-                           for k, ((kind, i), needed, (shape, dtype)) in enumerate(zip(sources, needs, meta))
-                           if needed and kind in (NODE, VARIABLE))
-            backward.append((op.backward, routes))
-        self._compiled = (n_feeds, n_variables, constants, reshaped, forward, backward)
+    def _compile(self, n_feeds, n_variables):
+        """Write the plan out as one straight-line Python function and compile it.
+
+        Each node becomes two or three lines calling its op's own rules; each input is a
+        local name. The function has no loop and no test of where an input comes from, so a
+        replay costs the rules' arithmetic and little else. :attr:`source` keeps the text,
+        for anyone who wants to read what a training step does.
+        """
+        names = {}  # objects the code refers to, by the name it uses
+        lines = [f"def replay(feeds, variables):"]
+        lines.append(f"    {', '.join(f'f{i}' for i in range(n_feeds))}{',' if n_feeds == 1 else ''} = feeds")
+        used = sorted({i for _, _, sources, _, _ in self.steps for kind, i in sources if kind == VARIABLE})
+        for k in used:
+            lines.append(f"    w{k} = variables[{k}].data")
+        reshaped = {}
+
+        def fetch(kind, i, j, slot):
+            if kind == NODE:
+                return f"v{i}"
+            if kind == VARIABLE:
+                return f"w{i}"
+            if kind == FEED:
+                return f"f{i}"
+            if kind == CONSTANT:
+                names[f"K{j}_{slot}"] = i
+                return f"K{j}_{slot}"
+            key = (i[0], tuple(i[1]))
+            if key not in reshaped:
+                reshaped[key] = f"r{len(reshaped)}"
+                lines.append(f"    {reshaped[key]} = f{i[0]}.reshape({tuple(i[1])!r})")
+            return reshaped[key]
+
+        last = len(self.steps) - 1
+        for j, (op, attrs, sources, needs, _) in enumerate(self.steps):
+            names[f"OP{j}"], names[f"N{j}"] = op, needs
+            args = [fetch(kind, i, j, slot) for slot, (kind, i) in enumerate(sources)]
+            if attrs:
+                names[f"A{j}"] = attrs
+                args.append(f"**A{j}")
+            lines.append(f"    c{j} = new(OP{j}); c{j}.xp = np; c{j}.needs_grad = N{j}"
+                         + (f"; c{j}.attrs = A{j}" if attrs else ""))
+            lines.append(f"    v{j} = OP{j}.forward(c{j}, {', '.join(args)})  # {op.__name__}")
+        pending = [f"p{j}" for j in range(last)]
+        grads = [f"g{k}" for k in used]
+        if pending or grads:
+            lines.append(f"    {' = '.join(pending + grads)} = None")
+        lines.append(f"    p{last} = np.ones(v{last}.shape, dtype=v{last}.dtype)")
+        for j in range(last, -1, -1):
+            op, _, sources, needs, meta = self.steps[j]
+            routes = [(slot, kind, i, shape, dtype) for slot, ((kind, i), needed, (shape, dtype))
+                      in enumerate(zip(sources, needs, meta)) if needed and kind in (NODE, VARIABLE)]
+            indent = "    " if j == last else "        "
+            if j != last:
+                lines.append(f"    if p{j} is not None:")
+            lines.append(f"{indent}out = OP{j}.backward(c{j}, p{j}); c{j}.saved = None  # {op.__name__}")
+            if routes:
+                lines.append(f"{indent}if type(out) is not tuple: out = (out,)")
+            for slot, kind, i, shape, dtype in routes:
+                target = f"p{i}" if kind == NODE else f"g{i}"
+                names[f"S{j}_{slot}"], names[f"D{j}_{slot}"] = shape, dtype
+                lines.append(f"{indent}gx = out[{slot}]")
+                lines.append(f"{indent}if gx is not None:")
+                lines.append(f"{indent}    if gx.shape != S{j}_{slot}: gx = unbroadcast(gx, S{j}_{slot})")
+                lines.append(f"{indent}    if gx.dtype != D{j}_{slot}: gx = gx.astype(D{j}_{slot})")
+                lines.append(f"{indent}    {target} = gx if {target} is None else {target} + gx")
+        grad_list = ", ".join(f"g{k}" if k in used else "None" for k in range(n_variables))
+        outputs = "".join(f", v{i}" for i in self.outputs)
+        lines.append(f"    return v{last}, [{grad_list}]{outputs}")
+        self.source = "\n".join(lines) + "\n"
+        namespace = dict(names, np=np, new=object.__new__, unbroadcast=_unbroadcast)
+        exec(compile(self.source, "<glassnet replayed step>", "exec"), namespace)
+        self._compiled = (n_feeds, n_variables, namespace["replay"])
         return self._compiled
 
     def run(self, feeds, variables):
@@ -171,49 +213,7 @@ class StepPlan:
         Returns ``(root value, gradients, *outputs)``: gradients as a list with one
         array (or None) per variable, summed where a variable feeds several nodes.
         """
-        program = self._compiled
-        if program is None or program[0] != len(feeds) or program[1] != len(variables):
-            program = self._program(len(feeds), len(variables))
-        _, _, constants, reshaped, forward, backward = program
-        env = list(feeds)
-        env += [v.data for v in variables]
-        env += constants
-        env += [feeds[f].reshape(shape) for f, shape in reshaped]
-        first_node = len(env)
-        contexts = []
-        new, numpy = object.__new__, np
-        for op, rule, attrs, needs, slots in forward:
-            ctx = new(op)
-            ctx.xp = numpy
-            ctx.needs_grad = needs
-            ctx.attrs = attrs
-            env.append(rule(ctx, *[env[i] for i in slots], **attrs))
-            contexts.append(ctx)
-        root = env[-1]
-        pending = [None] * len(contexts)
-        pending[-1] = np.ones(root.shape, dtype=root.dtype)
-        grads = [None] * len(variables)
-        for j in range(len(contexts) - 1, -1, -1):
-            g = pending[j]
-            if g is None:
-                continue
-            pending[j] = None
-            rule, routes = backward[j]
-            ctx = contexts[j]
-            out = rule(ctx, g)
-            if type(out) is not tuple:
-                out = (out,)
-            ctx.saved = None
-            for k, to_node, i, shape, dtype in routes:
-                gx = out[k]
-                if gx is None:
-                    continue
-                if gx.shape != shape:
-                    gx = _unbroadcast(gx, shape)
-                if gx.dtype != dtype:
-                    gx = gx.astype(dtype)
-                if to_node:
-                    pending[i] = gx if pending[i] is None else pending[i] + gx
-                else:
-                    grads[i] = gx if grads[i] is None else grads[i] + gx
-        return (root, grads) + tuple(env[first_node + i] for i in self.outputs)
+        compiled = self._compiled
+        if compiled is None or compiled[0] != len(feeds) or compiled[1] != len(variables):
+            compiled = self._compile(len(feeds), len(variables))
+        return compiled[2](feeds, variables)

@@ -19,6 +19,8 @@ from ..training import loop, numerics
 
 __all__ = ["Model"]
 
+_as_grad = Tensor._from_op  # wraps an array without copying or checking it
+
 # Losses that read their predictions as probabilities unless from_logits=True.
 _PROBABILITY_TARGETS = ("binary", "categorical", "sparse")
 
@@ -234,7 +236,7 @@ class Model:
         if plan:  # the graph recorded on the first batch of this shape, replayed (autograd.replay)
             loss_data, grads, y_pred_data = plan.run((x, y, sample_weight), readable)
             for variable, grad in zip(variables, grads):
-                variable.grad = None if grad is None else Tensor(grad)
+                variable.grad = None if grad is None else _as_grad(grad, None)
         else:
             for variable in variables:
                 variable.grad = None

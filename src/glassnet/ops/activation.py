@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd import Function, Tensor, as_array
 from ..backend import floatx
 from .elementwise import abs, add, clip, divide, exp, multiply
@@ -61,8 +63,15 @@ def _erf(xp, x):
 
 # ----- Functions --------------------------------------------------------------------
 def _sigmoid(xp, x):
-    e = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
-    return xp.where(x >= 0, 1, e) / (1 + e)
+    # 1 / (1 + e^-x), in place on one fresh array: for x below about -88 (float32) e^-x
+    # overflows to inf, and 1 / inf = 0 is the right answer, so the overflow is expected
+    # (sigmoid runs twice per step in the course's small networks: 4 calls, not 7)
+    with np.errstate(over="ignore"):
+        out = xp.empty(x.shape, dtype=x.dtype if x.dtype.kind == "f" else np.float64)  # as np.exp would
+        xp.negative(x, out=out)
+        xp.exp(out, out=out)
+        out += 1
+        return xp.reciprocal(out, out=out)
 
 
 # Activations whose derivative is a function of their output alone: name ->

@@ -13,14 +13,32 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 from .elementwise import multiply, sqrt, subtract
 
 __all__ = ["max", "mean", "min", "std", "sum", "var"]
 
+_add_reduce = np.add.reduce
+
+
+_NORMALIZED = {}  # (axis, ndim) -> axes, for the few settings a model's reductions use
+
 
 def normalize_axes(axis, ndim: int, op: str):
     """Return ``axis`` as a sorted tuple of non-negative ints (None means every axis)."""
+    try:
+        return _NORMALIZED[axis, ndim]
+    except (KeyError, TypeError):  # not seen yet, or a list (unhashable)
+        pass
+    axes = _normalize_axes(axis, ndim, op)
+    if isinstance(axis, (int, tuple, type(None))) and len(_NORMALIZED) < 1024:
+        _NORMALIZED[axis, ndim] = axes
+    return axes
+
+
+def _normalize_axes(axis, ndim: int, op: str):
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -79,7 +97,9 @@ class Mean(Function):
         for a in ctx.axes:
             count *= x.shape[a]
         ctx.count = count
-        # sum then divide, as NumPy's mean does, without its Python-level wrapper
+        # sum then divide, as NumPy's mean does, without its Python-level wrappers
+        if type(x) is np.ndarray:
+            return _add_reduce(x, axis=ctx.axes, keepdims=keepdims) / count
         return x.sum(axis=ctx.axes, keepdims=keepdims) / count
 
     @staticmethod

@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 from .activation import OUTPUT_RULES
 from .elementwise import multiply
@@ -105,7 +107,10 @@ class Dense(Function):
             gkernel = flat_x.T @ flat_grad
         else:
             gkernel = None
-        gbias = flat_grad.sum(axis=0) if need_bias else None
+        if need_bias:  # np.add.reduce: the sum without NumPy's Python-level wrapper
+            gbias = np.add.reduce(flat_grad, axis=0) if type(flat_grad) is np.ndarray else flat_grad.sum(axis=0)
+        else:
+            gbias = None
         return gx, gkernel, gbias
 
 

@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function, Tensor, as_array
 from .activation import _float_input
 from .reduction import normalize_axes
@@ -50,14 +52,19 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, labels, logits):
         xp = ctx.xp
-        shifted = logits - logits.max(axis=-1, keepdims=True)
-        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        host = type(logits) is np.ndarray  # NumPy's reductions without their Python wrappers
+        shifted = logits - (np.maximum.reduce(logits, axis=-1, keepdims=True) if host
+                            else logits.max(axis=-1, keepdims=True))
+        e = xp.exp(shifted)
+        shifted -= xp.log(np.add.reduce(e, axis=-1, keepdims=True) if host else e.sum(axis=-1, keepdims=True))
+        log_probs = shifted
         classes = logits.shape[-1]
         rows = xp.arange(labels.size)
         flat_labels = labels.reshape(-1)
         try:
             # indexing rejects labels >= classes; negative ones would silently wrap around
-            if flat_labels.size and flat_labels.dtype.kind == "i" and flat_labels.min() < 0:
+            if flat_labels.size and flat_labels.dtype.kind == "i" and (
+                    np.minimum.reduce(flat_labels) if host else flat_labels.min()) < 0:
                 raise IndexError
             picked = log_probs.reshape(-1, classes)[rows, flat_labels]
         except IndexError:

@@ -117,6 +117,15 @@ def test_a_layer_changed_between_fits_is_traced_again():
     assert all(model._step_plans[k] is not old[k] for k in old)
 
 
+def test_fit_once_per_epoch_keeps_the_recorded_steps():
+    model = _model(_mlp())
+    x, y = _data()
+    model.fit(x, y, batch_size=32, verbose=0)
+    plans = dict(model._step_plans)
+    model.fit(x, y, batch_size=32, verbose=0)
+    assert model._step_plans == plans and all(plans.values())
+
+
 def test_flat_buffers_follow_set_weights_and_a_rebound_array():
     model = _model(_mlp())
     x, y = _data()

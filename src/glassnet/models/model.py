@@ -41,6 +41,7 @@ class Model:
         #: fit(on_nonfinite='ignore') turns this off for its run.
         self.check_finite_steps = True
         self._step_plans: dict = {}  # train_step's recorded graphs, by model, loss and batch shapes
+        self._plans_fingerprint = None  # the layers' and loss's settings when they were recorded
 
     # ----- what subclasses provide ------------------------------------------------
     @property
@@ -266,9 +267,23 @@ class Model:
         return StepPlan.record(loss, feeds, readable, outputs=(y_pred,))
 
     def clear_step_plans(self) -> None:
-        """Forget the recorded training steps (``fit`` calls this first, so a layer changed
-        between two ``fit`` calls is traced afresh)."""
+        """Forget the recorded training steps; the next step of each batch shape records anew."""
         self._step_plans = {}
+        self._plans_fingerprint = None
+
+    def refresh_step_plans(self) -> None:
+        """Keep the recorded training steps only if no layer's or the loss's settings changed
+        since they were recorded (``fit`` calls this first: a layer changed between two
+        ``fit`` calls, say a new ``negative_slope``, is traced afresh, while calling ``fit``
+        once per epoch does not trace every epoch)."""
+        try:
+            fingerprint = repr([layer.get_config() for layer in self.layers]
+                               + [getattr(self.loss, "get_config", dict)()])
+        except Exception:  # a layer that cannot describe itself: trace anew to be safe
+            fingerprint = None
+        if fingerprint is None or fingerprint != self._plans_fingerprint:
+            self.clear_step_plans()
+            self._plans_fingerprint = fingerprint
 
     def test_step(self, x, y, sample_weight=None):
         """The loss and predictions on a batch, with ``training=False`` and no graph."""

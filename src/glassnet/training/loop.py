@@ -104,7 +104,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         model.check_targets(validation[1], validation[0][:1], "validation y")
     model.prepare_metrics(y, x[:1])
 
-    model.clear_step_plans()
+    model.refresh_step_plans()
     batches = BatchIterator(x, y, weights, batch_size=batch_size, shuffle=shuffle)
     history = History()
     # History after the user's callbacks (Keras 3's order), so keys they add to the epoch

@@ -20,10 +20,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Extra arguments for benchmarks/suite.py; peers installed in another environment are
+# found through its interpreter: make bench BENCH_ARGS="--python /path/to/peers/bin/python"
+BENCH_ARGS ?=
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine_overhead.py
-	$(BIN)/python benchmarks/course_workloads.py
 	$(BIN)/python benchmarks/backprop_vs_finite_differences.py
+	$(BIN)/python benchmarks/suite.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -39,6 +39,7 @@ __all__ = ["StepPlan"]
 # where one input of a node comes from
 NODE, VARIABLE, FEED, FEED_RESHAPED, CONSTANT = range(5)
 _SCALARS = (int, float, bool, complex, np.generic)
+_CODE = {}  # compiled replay functions by their source text
 
 
 def _constant(value):
@@ -203,7 +204,12 @@ class StepPlan:
         lines.append(f"    return v{last}, [{grad_list}]{outputs}")
         self.source = "\n".join(lines) + "\n"
         namespace = dict(names, np=np, new=object.__new__, unbroadcast=_unbroadcast)
-        exec(compile(self.source, "<glassnet replayed step>", "exec"), namespace)
+        code = _CODE.get(self.source)
+        if code is None:  # plans of one model differing only in batch size share their text
+            code = compile(self.source, "<glassnet replayed step>", "exec")
+            if len(_CODE) < 256:
+                _CODE[self.source] = code
+        exec(code, namespace)
         self._compiled = (n_feeds, n_variables, namespace["replay"])
         return self._compiled
 

@@ -313,3 +313,19 @@ def test_a_bad_compile_keeps_training_where_it_was():
     iterations = model.optimizer.iterations
     model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
     assert model.optimizer.iterations == iterations + 2 and len(before) == 1
+
+
+@pytest.mark.parametrize("bad, accepted", [(np.nan, False), (np.inf, False), (-np.inf, False), (1e30, True)])
+def test_large_data_is_checked_exactly_for_non_finite_values(bad, accepted):
+    """Large inputs are first checked with a dot product of themselves; a huge but finite
+    value overflows it, which must not be mistaken for NaN or Inf."""
+    x = np.ones((70_000, 2), np.float32)
+    x[-1, 1] = bad
+    x[-2, 0] = -bad if accepted else 1.0
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    if accepted:
+        assert model.predict(x, batch_size=70_000).shape == (70_000, 1)
+    else:
+        with pytest.raises(ValueError, match=r"x contains (NaN|Inf) \(first at index \(69999, 1\)\)"):
+            model.fit(x, np.zeros(len(x), np.float32), verbose=0)

@@ -49,12 +49,26 @@ def _to_numpy(value, argument: str):
     return array
 
 
+def _all_finite(array) -> bool:
+    """Whether every value is finite. A large contiguous float32/float64 array is first
+    checked with one BLAS dot product of itself (half the time of ``isfinite().all()``,
+    which ``fit`` would otherwise pay on the whole data set every call): NaN and Inf
+    always make it non-finite, and only then, or when huge values overflow it, is the
+    exact check run."""
+    if array.size >= 1 << 16 and array.dtype in (np.float32, np.float64) and array.flags.c_contiguous:
+        flat = array.reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.dot(flat, flat)):
+                return True
+    return bool(np.isfinite(array).all())
+
+
 def _check_numeric(array, argument: str):
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"{argument} must hold numbers. Received: {argument} with dtype {array.dtype}"
         )
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    if array.dtype.kind == "f" and not _all_finite(array):
         bad = np.argwhere(~np.isfinite(array))[0]
         value = array[tuple(bad)]
         raise ValueError(

@@ -110,6 +110,14 @@ def _training_rows(results):
     return rows
 
 
+def _blas_environment() -> str:
+    """The variables that choose BLAS kernels or thread counts (they change the products'
+    speed: OPENBLAS_CORETYPE=Haswell, say, keeps OpenBLAS off a CPU's AVX-512 kernels)."""
+    prefixes = ("OPENBLAS_", "OMP_", "MKL_", "XLA_FLAGS", "GOTO", "BLIS_")
+    found = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith(prefixes))
+    return ", ".join(found) if found else "none"
+
+
 def markdown(args, argv, found, missing, results, latency, imports):
     import numpy
 
@@ -123,6 +131,7 @@ def markdown(args, argv, found, missing, results, latency, imports):
             f"- Python {platform.python_version()}, NumPy {numpy.__version__}",
             f"- glassnet revision: {_git_revision()}",
             f"- threads: {args.threads or 'each framework’s default'}",
+            f"- BLAS and thread settings in the environment: {_blas_environment()}",
             "- frameworks: " + frameworks_line(found, missing), "",
             "## Command", "", f"    {_command(argv)}", "",
             f"## Training ({args.epochs} epochs per run, data scale {args.scale:g})", "",

@@ -150,3 +150,4 @@ def test_a_variable_rebound_to_another_dtype_takes_the_per_variable_path():
     assert variables[0].dtype == np.float64
     np.testing.assert_array_equal(variables[0].numpy(), [0.5, 0.5, 0.5])
     np.testing.assert_array_equal(variables[1].numpy(), np.zeros((2, 2)))
+

@@ -115,6 +115,20 @@ class Layer:
         self._build_shape = None
         self._expected_last_dim = None
 
+    # ----- freezing ---------------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        """Whether ``fit`` updates this layer's weights (settable, as in Keras)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        # A frozen layer's weights stop requiring gradients too, so no step computes the
+        # gradients nobody applies (one matrix product per frozen Dense, each way).
+        self._trainable = bool(value)
+        for variable in getattr(self, "_trainable_weights", ()):
+            variable.requires_grad = self._trainable and variable.data.dtype.kind in "fc"
+
     # ----- replaying a recorded step ------------------------------------------------
     #: True on a layer class whose ``call`` is ops only, keeping no state or randomness in
     #: Python, so a recorded training step through it may be replayed
@@ -212,6 +226,8 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype)
         value = np.asarray(init(tuple(shape), dtype=dtype), dtype=dtype)
         variable = Variable(value, trainable=trainable, name=f"{self.name}/{name}:0")
+        if trainable and not self.trainable:  # built while frozen
+            variable.requires_grad = False
         (self._trainable_weights if trainable else self._non_trainable_weights).append(variable)
         if regularizer is not None:
             self._regularized.append((variable, regularizer))

@@ -151,3 +151,18 @@ def test_a_variable_rebound_to_another_dtype_takes_the_per_variable_path():
     np.testing.assert_array_equal(variables[0].numpy(), [0.5, 0.5, 0.5])
     np.testing.assert_array_equal(variables[1].numpy(), np.zeros((2, 2)))
 
+
+
+@pytest.mark.parametrize("loss, y", [
+    ("binary_crossentropy", np.arange(96) % 2),                    # int 0/1 labels, shape (n,)
+    ("mse", np.linspace(0, 1, 96)),                                 # float64 targets, float32 model
+    (gn.keras.losses.SparseCategoricalCrossentropy(from_logits=True), (np.arange(96) % 3).astype(float)),
+], ids=["int_binary", "float64_regression", "float_sparse"])
+def test_targets_of_another_dtype_are_cast_once_so_the_step_replays(loss, y):
+    out = 1 if loss in ("binary_crossentropy", "mse") else 3
+    activation = "sigmoid" if loss == "binary_crossentropy" else None
+    model = _model([gn.keras.layers.Dense(4, activation="relu"), gn.keras.layers.Dense(out, activation=activation)],
+                   loss=loss)
+    x, _ = _data()
+    model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    assert model.recorded_steps and all(model.recorded_steps.values())

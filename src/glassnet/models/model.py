@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from .. import activations, backend
 from .. import losses as losses_module
 from .. import metrics as metrics_module
@@ -207,6 +209,21 @@ class Model:
         except ValueError as err:
             raise ValueError(f"{argument}: {err}") from None
 
+    def cast_targets(self, y):
+        """``y`` in the dtype the loss reads it in, converted once for a whole ``fit`` rather
+        than on every batch (where the copy would also keep the step from being replayed):
+        the model's float dtype for binary, categorical and regression losses, int64 for
+        sparse labels given as whole floats (``check_targets`` has checked them)."""
+        kind = getattr(self.loss, "target_kind", None)
+        if type(y) is not np.ndarray:
+            return y
+        if kind in ("binary", "categorical", "regression") and y.dtype.kind in "biuf":
+            dtype = np.dtype(self.input_dtype)
+            return y if y.dtype == dtype else y.astype(dtype)
+        if kind == "sparse" and y.dtype.kind in "fb":
+            return y.astype(np.int64)
+        return y
+
     def update_metrics(self, y, y_pred, sample_weight=None) -> None:
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred, sample_weight=sample_weight)
@@ -265,6 +282,24 @@ class Model:
         if not (getattr(self.loss, "replayable", False) and all(layer.replayable for layer in self.layers)):
             return None
         return StepPlan.record(loss, feeds, readable, outputs=(y_pred,))
+
+    @property
+    def recorded_steps(self) -> dict:
+        """The training steps recorded for replay, by input batch shape: each a
+        :class:`~glassnet.autograd.replay.StepPlan` whose ``.source`` is the Python a step
+        runs (after its first replay), or None where the model cannot be replayed.
+
+        Example:
+            >>> import numpy as np
+            >>> import glassnet as gn
+            >>> model = gn.keras.Sequential([gn.keras.Input((2,)), gn.keras.layers.Dense(1)])
+            >>> model.compile(loss="mse", optimizer="sgd")
+            >>> _ = model.fit(np.ones((8, 2)), np.ones(8), batch_size=4, epochs=2, verbose=0)
+            >>> plan = model.recorded_steps[(4, 2)]
+            >>> print(plan.source.splitlines()[0])
+            def replay(feeds, variables):
+        """
+        return {key[3]: plan for key, plan in self._step_plans.items()}
 
     def clear_step_plans(self) -> None:
         """Forget the recorded training steps; the next step of each batch shape records anew."""

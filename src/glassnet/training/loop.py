@@ -100,6 +100,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         validation = _unpack_validation(model, validation_data)
     model.build_for_data(x)
     model.check_targets(y, x[:1])
+    y = model.cast_targets(y)  # once, not per batch
     if validation is not None:
         model.check_targets(validation[1], validation[0][:1], "validation y")
     model.prepare_metrics(y, x[:1])

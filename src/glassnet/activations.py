@@ -164,6 +164,15 @@ def get(identifier):
     )
 
 
+def fused_name(activation):
+    """The name under which the dense and conv ops fuse ``activation`` into their own node
+    ('relu', 'sigmoid', 'tanh': those whose derivative follows from their output), else None."""
+    for name, fn in (("relu", relu), ("sigmoid", sigmoid), ("tanh", tanh)):
+        if fn is activation:
+            return name
+    return None
+
+
 def is_builtin(activation) -> bool:
     """Whether ``activation`` is one of this module's functions (not a user's callable)."""
     return any(fn is activation for fn in _BY_NAME.values())

@@ -46,6 +46,55 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def weight_array(value, variable, layer, index):
+    """``value`` as an array that fits ``variable`` of ``layer``, the check ``set_weights``
+    runs on ``weights[index]`` (a model's index counts across its layers)."""
+    try:
+        array = as_array(value)
+    except (ValueError, TypeError) as err:
+        raise type(err)(
+            f"weights[{index}] ({variable.name}): expected a numeric array of shape "
+            f"{tuple(variable.data.shape)}, received {type(value).__name__} that is not one ({err})"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f'Layer "{layer.name}": weight {variable.name} must be numeric. '
+            f"Received: weights[{index}] with dtype={array.dtype}"
+        )
+    if tuple(array.shape) != tuple(variable.data.shape):
+        raise ValueError(
+            f'Layer "{layer.name}": weight {variable.name} has shape {tuple(variable.data.shape)}, '
+            f"but the value given has shape {tuple(array.shape)}."
+        )
+    return array
+
+
+def set_kernel_options(layer, activation, use_bias, kernel_initializer, bias_initializer,
+                       kernel_regularizer, bias_regularizer) -> None:
+    """The settings every kernel-and-bias layer (Dense, Conv1D, Conv2D) resolves the same way:
+    names become objects; the weights themselves come at build time."""
+    layer.activation = activations.get(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers_module.get(kernel_initializer)
+    layer.bias_initializer = initializers_module.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel = None
+    layer.bias = None
+
+
+def kernel_options_config(layer) -> dict:
+    """The config entries of :func:`set_kernel_options`' settings, as Keras names them."""
+    return {
+        "activation": activations.serialize(layer.activation),
+        "use_bias": layer.use_bias,
+        "kernel_initializer": initializers_module.serialize(layer.kernel_initializer),
+        "bias_initializer": initializers_module.serialize(layer.bias_initializer),
+        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+    }
+
+
 class KerasTensor:
     """A symbolic tensor: the shape and dtype a layer will see or produce, with no values.
 
@@ -270,20 +319,8 @@ class Layer:
                 f'Layer "{self.name}" expects {len(current)} weight arrays, but received '
                 f"{len(weights)}. Expected shapes: {[tuple(w.shape) for w in current]}"
             )
-        arrays = []
-        for variable, value in zip(current, weights):
-            array = as_array(value)
-            if array.dtype.kind not in "biuf":
-                raise TypeError(
-                    f'Layer "{self.name}": weight {variable.name} must be numeric. '
-                    f"Received: dtype={array.dtype}"
-                )
-            if tuple(array.shape) != tuple(variable.data.shape):
-                raise ValueError(
-                    f'Layer "{self.name}": weight {variable.name} has shape '
-                    f"{tuple(variable.data.shape)}, but the value given has shape {tuple(array.shape)}."
-                )
-            arrays.append(array)
+        arrays = [weight_array(value, variable, self, index)
+                  for index, (variable, value) in enumerate(zip(current, weights))]
         for variable, array in zip(current, arrays):  # all checked first: nothing half-set
             variable.assign(array)
 

@@ -26,16 +26,12 @@ from __future__ import annotations
 import numbers
 
 from .. import activations
-from .. import initializers
-from .. import regularizers
 from ..ops import conv1d, conv2d
-from .base import Layer
+from .base import Layer, kernel_options_config, set_kernel_options
 
 __all__ = ["Conv1D", "Conv2D"]
 
 # Activations the conv ops apply inside their own node (their derivative follows from the output)
-_FUSED = {activations.relu: "relu", activations.sigmoid: "sigmoid", activations.tanh: "tanh"}
-
 
 # ----- argument helpers (shared with pooling.py and reshaping.py) -------------------------
 def _is_int(value) -> bool:
@@ -132,14 +128,8 @@ class _Conv(Layer):
                 "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                 f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
             )
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel = None
-        self.bias = None
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
         check_rank(self, input_shape, self.rank + 2, self._layout)
@@ -160,7 +150,7 @@ class _Conv(Layer):
     def call(self, inputs, training=False):
         check_rank(self, inputs.shape, self.rank + 2, self._layout)
         self.compute_output_shape(inputs.shape)
-        fused = _FUSED.get(self.activation)
+        fused = activations.fused_name(self.activation)
         if fused is not None or self.activation is activations.linear:
             return self._convolve(inputs, fused)
         return self.activation(self._convolve(inputs, None))
@@ -190,12 +180,7 @@ class _Conv(Layer):
             padding=self.padding,
             data_format=self.data_format,
             dilation_rate=self.dilation_rate,
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(self.kernel_initializer),
-            bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-            bias_regularizer=regularizers.serialize(self.bias_regularizer),
+            **kernel_options_config(self),
         )
         return config
 

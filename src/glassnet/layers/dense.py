@@ -15,17 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
-from .. import initializers
-from .. import regularizers
 from ..ops import dense
-from .base import Layer
+from .base import Layer, kernel_options_config, set_kernel_options
 
 __all__ = ["Dense"]
 
 # Activations the dense op computes in the same graph node (their derivative follows
 # from the output), saving a node per layer on every training step.
-_FUSED = {activations.relu: "relu", activations.sigmoid: "sigmoid", activations.tanh: "tanh"}
-
 
 class Dense(Layer):
     """Densely connected layer: ``output = activation(dot(input, kernel) + bias)``.
@@ -53,14 +49,8 @@ class Dense(Layer):
                 f"Received an invalid value for `units`, expected a positive integer. Received: units={units!r}"
             )
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel = None
-        self.bias = None
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
         if len(input_shape) < 1 or input_shape[-1] is None:
@@ -77,7 +67,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs, training=False):
-        fused = _FUSED.get(self.activation)
+        fused = activations.fused_name(self.activation)
         if fused is not None or self.activation is activations.linear:
             return dense(inputs, self.kernel, self.bias, activation=fused)
         return self.activation(dense(inputs, self.kernel, self.bias))
@@ -89,11 +79,6 @@ class Dense(Layer):
         config = super().get_config()
         config.update(
             units=self.units,
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(self.kernel_initializer),
-            bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-            bias_regularizer=regularizers.serialize(self.bias_regularizer),
+            **kernel_options_config(self),
         )
         return config

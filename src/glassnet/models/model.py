@@ -15,8 +15,9 @@ from .. import activations, backend
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..autograd import Tensor, as_array, no_grad
+from ..autograd import Tensor, no_grad
 from ..autograd.replay import StepPlan
+from ..layers.base import weight_array
 from ..training import loop, numerics
 
 __all__ = ["Model"]
@@ -99,7 +100,7 @@ class Model:
         for layer in self.layers:
             values = []
             for variable in layer.weights:  # validate every array before writing any
-                values.append(_weight_array(weights[position], variable, layer, position))
+                values.append(weight_array(weights[position], variable, layer, position))
                 position += 1
             staged.append((layer, values))
         for layer, values in staged:
@@ -268,10 +269,8 @@ class Model:
             loss.backward()
             loss_data, y_pred_data = loss.data, y_pred.data
         value = float(loss_data)
-        check = None
-        if self.check_finite_steps:  # before the update: a bad step is never applied
-            def check(arrays):
-                numerics.check_step(value, variables, arrays)
+        # checked before the update, so a bad step is never applied
+        check = (lambda arrays: numerics.check_step(value, variables, arrays)) if self.check_finite_steps else None
         self.optimizer.apply([v.grad for v in variables], variables, check=check)
         return value, y_pred_data
 
@@ -437,25 +436,3 @@ class Model:
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Return the outputs for ``x`` as a float32 NumPy array, computed in batches of 32."""
         return loop.predict(self, x, batch_size=batch_size, verbose=verbose)
-
-
-def _weight_array(value, variable, layer, index):
-    """``value`` as an array that fits ``variable`` (``set_weights``'s check of weights[index])."""
-    try:
-        array = as_array(value)
-    except (ValueError, TypeError) as err:
-        raise type(err)(
-            f"weights[{index}] ({variable.name}): expected a numeric array of shape "
-            f"{tuple(variable.data.shape)}, received {type(value).__name__} that is not one ({err})"
-        ) from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f'Layer "{layer.name}": weight {variable.name} must be numeric. '
-            f"Received: weights[{index}] with dtype={array.dtype}"
-        )
-    if tuple(array.shape) != tuple(variable.data.shape):
-        raise ValueError(
-            f'Layer "{layer.name}": weight {variable.name} has shape {tuple(variable.data.shape)}, '
-            f"but the value given has shape {tuple(array.shape)}."
-        )
-    return array

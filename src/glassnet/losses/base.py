@@ -39,8 +39,15 @@ def aligned_targets(y_true, y_pred, op, hint=""):
 
 
 def mean_over_last(losses, axis=-1):
-    """Mean over ``axis`` (Keras's per-example reduction); a scalar stays a scalar."""
-    return losses if losses.ndim == 0 else ops.mean(losses, axis=axis)
+    """Mean over ``axis`` (Keras's per-example reduction); a scalar stays a scalar.
+    Over an axis of one element the mean is that element, exactly: a reshape then,
+    cheaper in both directions (the course's binary models have one output unit)."""
+    if losses.ndim == 0:
+        return losses
+    shape = tuple(losses.shape)
+    if shape[axis] == 1:
+        return ops.reshape(losses, shape[:axis % len(shape)] + shape[axis % len(shape) + 1:])
+    return ops.mean(losses, axis=axis)
 
 
 # ----- reduction over the batch ----------------------------------------------------------

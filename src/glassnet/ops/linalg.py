@@ -71,6 +71,14 @@ class MatMul(Function):
         return gx, gy
 
 
+def _product(a, b):
+    """a @ b; for two NumPy matrices through np.dot, the same BLAS product with less
+    dispatch (about 0.5 us of the 1.5 us a small product costs through matmul)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2:
+        return np.dot(a, b)
+    return a @ b
+
+
 class Dense(Function):
     """z = activation(x @ kernel + bias) over the last axis of x, as one node for speed:
     every dense layer runs it on each training step, and three nodes cost three times
@@ -81,7 +89,7 @@ class Dense(Function):
     def forward(ctx, x, kernel, bias=None, *, activation=None):
         if kernel.ndim != 2 or x.ndim == 0 or x.shape[-1] != kernel.shape[0]:
             raise ValueError(f"dense: cannot multiply inputs {x.shape} by a kernel {kernel.shape}")
-        out = x @ kernel
+        out = _product(x, kernel)
         if bias is not None:
             out += bias  # out is fresh, so adding in place is safe
         if activation is not None:
@@ -100,11 +108,11 @@ class Dense(Function):
         needs = ctx.needs_grad
         need_x, need_kernel = needs[0], needs[1]
         need_bias = len(needs) > 2 and needs[2]
-        gx = grad @ kernel.T if need_x else None
+        gx = _product(grad, kernel.T) if need_x else None
         flat_grad = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
         if need_kernel:
             flat_x = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            gkernel = flat_x.T @ flat_grad
+            gkernel = _product(flat_x.T, flat_grad)
         else:
             gkernel = None
         if need_bias:  # np.add.reduce: the sum without NumPy's Python-level wrapper

@@ -146,20 +146,32 @@ class BinaryCrossentropyFromProbabilities(Function):
     @staticmethod
     def forward(ctx, labels, probs, *, epsilon):
         xp = ctx.xp
-        p = xp.clip(probs, epsilon, 1.0 - epsilon)
+        # clip(probs, eps, 1 - eps) as two ufunc calls: np.clip's Python wrapper costs more
+        # (in place only on arrays: a 0-d input gives NumPy scalars)
+        p = xp.maximum(probs, epsilon)
+        p = xp.minimum(p, 1.0 - epsilon, out=p) if p.ndim else xp.minimum(p, 1.0 - epsilon)
         z = labels.astype(probs.dtype, copy=False)
-        ctx.save(z, p, p == probs)
-        ctx.epsilon = epsilon
-        log_p = xp.log(p + epsilon)
-        log_not_p = xp.log((1.0 - p) + epsilon)  # Keras's order: in float32, (1 + eps) - p rounds differently
-        return 0 - (z * log_p + (1.0 - z) * log_not_p)  # not -(...): a perfect prediction gives +0
+        shifted = p + epsilon
+        not_p = 1.0 - p  # Keras's order: in float32, (1 + eps) - p rounds differently
+        not_p += epsilon
+        not_z = 1.0 - z
+        # the two denominators and 1 - z are the backward pass's too: kept, not recomputed
+        ctx.save(z, not_z, shifted, not_p, p == probs)
+        loss = xp.log(shifted)
+        loss *= z
+        log_not_p = xp.log(not_p)
+        log_not_p *= not_z
+        loss += log_not_p
+        # 0 - loss, not -loss: a perfect prediction gives +0
+        return xp.subtract(0, loss, out=loss) if loss.ndim else 0 - loss
 
     @staticmethod
     def backward(ctx, grad):
-        z, p, inside = ctx.saved
-        eps = ctx.epsilon
+        z, not_z, shifted, not_p, inside = ctx.saved
         # d/dp = -z / (p + eps) + (1 - z) / ((1 - p) + eps), zero where the clip binds
-        d_probs = ((1.0 - z) / ((1.0 - p) + eps) - z / (p + eps)) * grad
+        d_probs = not_z / not_p
+        d_probs -= z / shifted
+        d_probs *= grad
         d_probs *= inside
         return None, d_probs
 

@@ -66,7 +66,10 @@ def _expand_to_input(ctx, grad):
 def _spread(ctx, grad):
     """A gradient shaped like the input, each element receiving its reduced slot's value."""
     full = ctx.xp.empty(ctx.shape, dtype=grad.dtype)
-    full[...] = _expand_to_input(ctx, grad)
+    if grad.ndim == 0:  # a reduction to a scalar (every loss ends in one): a plain fill
+        full.fill(grad)
+    else:
+        full[...] = _expand_to_input(ctx, grad)
     return full
 
 

@@ -166,3 +166,35 @@ def test_targets_of_another_dtype_are_cast_once_so_the_step_replays(loss, y):
     x, _ = _data()
     model.fit(x, y, batch_size=32, epochs=2, verbose=0)
     assert model.recorded_steps and all(model.recorded_steps.values())
+
+
+def test_fits_step_function_matches_train_step_batch_by_batch():
+    x, y = _data()
+    by_function, by_method = _model(_mlp()), _model(_mlp())
+    step = by_function.make_train_function()
+    for start in range(0, len(x), 20):  # two batch shapes, each recorded then replayed
+        xb, yb = x[start:start + 20], y[start:start + 20]
+        loss_a, pred_a = step(xb, yb)
+        loss_b, pred_b = by_method.train_step(xb, yb)
+        assert loss_a == loss_b
+        np.testing.assert_array_equal(pred_a, pred_b)
+    for a, b in zip(by_function.get_weights(), by_method.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    grads = [v.grad for v in by_function.trainable_weights]
+    assert all(g is not None for g in grads)  # inspectable after a replayed step, as after any
+
+
+def test_fit_calls_a_subclass_train_step():
+    calls = []
+
+    class Counting(gn.keras.Sequential):
+        def train_step(self, x, y, sample_weight=None):
+            calls.append(len(x))
+            return super().train_step(x, y, sample_weight)
+
+    gn.random.set_seed(7)
+    model = Counting([gn.keras.Input((6,)), gn.keras.layers.Dense(3)])
+    model.compile(loss=gn.keras.losses.SparseCategoricalCrossentropy(from_logits=True), optimizer="adam")
+    x, y = _data(n=50)
+    model.fit(x, y, batch_size=20, epochs=2, verbose=0)
+    assert calls == [20, 20, 10] * 2

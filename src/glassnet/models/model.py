@@ -274,6 +274,51 @@ class Model:
         self.optimizer.apply([v.grad for v in variables], variables, check=check)
         return value, y_pred_data
 
+    def make_train_function(self):
+        """Return ``step(x, y, sample_weight=None) -> (loss, predictions)``, one training
+        step as :meth:`train_step` takes it, for the layers, weights, loss and optimizer
+        as they are now; ``fit`` makes one per call, as Keras's ``make_train_function``
+        does (so, as in Keras, a layer frozen or unfrozen during ``fit`` takes effect at
+        the next ``fit``). Batches of a shape already recorded replay their step with
+        none of the per-step lookups; others, and a subclass's own ``train_step``, go
+        through :meth:`train_step`.
+
+        Example:
+            >>> import numpy as np
+            >>> import glassnet as gn
+            >>> model = gn.keras.Sequential([gn.keras.Input((2,)), gn.keras.layers.Dense(1)])
+            >>> model.compile(loss="mse", optimizer="sgd")
+            >>> step = model.make_train_function()
+            >>> loss, predictions = step(np.ones((4, 2), "float32"), np.ones((4, 1), "float32"))
+            >>> predictions.shape
+            (4, 1)
+        """
+        if type(self).train_step is not Model.train_step or "train_step" in vars(self):
+            return self.train_step  # a train_step of the user's own is always called
+        variables = self.trainable_weights
+        readable = variables + self.non_trainable_weights
+        prefix = (tuple(self.layers), self.loss, tuple(readable))
+        plans, step_plans = {}, self._step_plans  # by batch shapes; the model's, by full key
+        apply, train_step = self.optimizer.apply, self.train_step
+
+        def step(x, y, sample_weight=None):
+            shapes = (x.shape, x.dtype, y.shape, y.dtype,
+                      None if sample_weight is None else (sample_weight.shape, sample_weight.dtype))
+            plan = plans.get(shapes)
+            if not plan:  # not yet recorded, or not replayable: the general step
+                result = train_step(x, y, sample_weight)
+                plans[shapes] = step_plans.get(prefix + shapes)
+                return result
+            loss_data, grads, y_pred_data = plan.run((x, y, sample_weight), readable)
+            for variable, grad in zip(variables, grads):
+                variable.grad = None if grad is None else _as_grad(grad, None)
+            value = float(loss_data)
+            check = (lambda arrays: numerics.check_step(value, variables, arrays)) if self.check_finite_steps else None
+            apply(grads, variables, check=check)
+            return value, y_pred_data
+
+        return step
+
     def _record_step(self, loss, y_pred, feeds, readable):
         """A :class:`~glassnet.autograd.replay.StepPlan` of this step, or None when some
         layer or the loss keeps state outside its ops (or the graph reads an array the

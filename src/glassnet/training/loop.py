@@ -118,7 +118,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     batch_logs = hooks.wants("on_train_batch_end")
     batch_begin = hooks.wants("on_train_batch_begin")
     metrics = bool(model.compiled_metrics)
-    train_step = model.train_step
+    train_step = model.make_train_function()
 
     guard = numerics.StepGuard(model, policy)
     guarded = guard.saves_state

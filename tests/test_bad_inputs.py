@@ -201,6 +201,8 @@ ROWS = [
     # ----- a layer call (the first Dense, built for 2 features) ----------------------------------
     ("layer_wrong_features", "sparse", call_layer(np.ones((2, 5))), ValueError, "Input 0", "axis -1",
      r"shape \(2, 5\)"),
+    ("layer_one_vector", "sparse", call_layer(np.ones(2)), ValueError, "Input 0", "min_ndim=2",
+     r"shape received: \(2,\)"),
     ("layer_strings", "sparse", call_layer(np.array([["a", "b"]])), TypeError, "dense", "numeric inputs", "dtype=<U1"),
     ("layer_ragged", "sparse", call_layer([[1.0, 2.0], [3.0]]), ValueError, "inputs", "rectangular array",
      "ragged data"),

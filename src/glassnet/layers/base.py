@@ -178,6 +178,9 @@ class Layer:
         for variable in getattr(self, "_trainable_weights", ()):
             variable.requires_grad = self._trainable and variable.data.dtype.kind in "fc"
 
+    #: the fewest axes an input may have (Keras's InputSpec(min_ndim=...)); 0: any
+    min_ndim = 0
+
     # ----- replaying a recorded step ------------------------------------------------
     #: True on a layer class whose ``call`` is ops only, keeping no state or randomness in
     #: Python, so a recorded training step through it may be replayed
@@ -223,6 +226,12 @@ class Layer:
     def __call__(self, inputs, training=False, **kwargs):
         """Convert ``inputs`` to a tensor of the layer's dtype, build if needed, then ``call``."""
         x = self._as_input_tensor(inputs)
+        if x.data.ndim < self.min_ndim:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                f"min_ndim={self.min_ndim}, found ndim={x.data.ndim}. Full shape received: "
+                f"{tuple(x.data.shape)}"
+            )
         if not self.built:
             self.build_from_shape(x.data.shape)
         elif self._expected_last_dim is not None and (

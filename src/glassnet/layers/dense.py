@@ -52,6 +52,8 @@ class Dense(Layer):
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
                            kernel_regularizer, bias_regularizer)
 
+    min_ndim = 2  # a batch of vectors, as in Keras: a lone (features,) vector is an error
+
     def build(self, input_shape):
         if len(input_shape) < 1 or input_shape[-1] is None:
             raise ValueError(

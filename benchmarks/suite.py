@@ -26,7 +26,7 @@ Method
   calls) and import times (``python -c "import X"`` minus ``python -c pass``, median of 3).
 
 Run: ``python benchmarks/suite.py [--python /path/to/peers/python] [--workloads digits cnn]
-[--only glassnet pytorch] [--epochs 4] [--scale 0.05] [--repeats 2] [--threads 1]
+[--only glassnet pytorch] [--epochs 4] [--scale 0.05] [--repeats 3] [--threads 1]
 [--no-extras] [--no-write]``. Writes ``benchmarks/RESULTS.md`` unless ``--no-write``.
 """
 
@@ -200,7 +200,8 @@ def main(argv=None):
                         help="frameworks to run (default: all that are installed)")
     parser.add_argument("--epochs", type=int, default=4, help="epochs per run; the first is warm-up (default 4)")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of each data set (quick runs)")
-    parser.add_argument("--repeats", type=int, default=2, help="glassnet runs per workload, interleaved (default 2)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="glassnet runs per workload, interleaved; their median is reported (default 3)")
     parser.add_argument("--threads", type=int, default=0, help="cap every framework's threads (0: their defaults)")
     parser.add_argument("--python", action="append", default=[], metavar="PATH",
                         help="another interpreter to look for peers in (repeatable, tried in order)")

@@ -118,3 +118,22 @@ def test_killed_saves_leave_the_old_or_the_new_model(tmp_path):
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_a_later_save_removes_what_killed_saves_left_behind(tmp_path):
+    from glassnet.saving.atomic import STALE_SECONDS, atomic_write
+
+    target = tmp_path / "m.keras"
+    stale = tmp_path / ".m.keras.abc123.tmp"      # a save killed long ago
+    recent = tmp_path / ".m.keras.def456.tmp"     # maybe a save still running elsewhere
+    other = tmp_path / ".other.keras.ghi789.tmp"  # another file's: not this save's business
+    for leftover in (stale, recent, other):
+        leftover.write_bytes(b"partial")
+    old = time.time() - STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    with atomic_write(target) as f:
+        f.write(b"model")
+    assert target.read_bytes() == b"model"
+    assert not stale.exists()
+    assert recent.exists() and other.exists()

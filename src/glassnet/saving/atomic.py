@@ -5,16 +5,23 @@ file: the bytes go to a temporary file in the same directory, are flushed and
 fsynced, and ``os.replace`` swaps it in (atomic on POSIX and Windows when both
 names are on one file system). On any exception the temporary file is removed and
 the old file is left untouched; a process killed mid-write leaves the old file
-and, at worst, a stray ``.<name>.*.tmp`` beside it.
+and a stray ``.<name>.*.tmp`` beside it, which the next successful save of that name
+removes once it is :data:`STALE_SECONDS` old (a younger one may be another process's
+save still in progress).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 
 __all__ = ["atomic_write"]
+
+#: age after which a leftover temporary file of a save is taken for a killed save's
+STALE_SECONDS = 3600
 
 
 def _new_file_mode(path: str) -> int:
@@ -77,3 +84,13 @@ def atomic_write(path, overwrite: bool = True):
             os.unlink(temp_path)
         raise
     _fsync_directory(directory)
+    _remove_stale_temporaries(directory, os.path.basename(path))
+
+
+def _remove_stale_temporaries(directory: str, name: str) -> None:
+    """Delete the temporary files that killed saves of ``name`` left behind."""
+    cutoff = time.time() - STALE_SECONDS
+    for leftover in glob.glob(os.path.join(glob.escape(directory), glob.escape(f".{name}.") + "*.tmp")):
+        with contextlib.suppress(OSError):  # gone already, or not ours to delete
+            if os.path.getmtime(leftover) < cutoff:
+                os.unlink(leftover)

@@ -1,0 +1,27 @@
+"""benchmarks/step_profile.py still reads the recorded steps and restores what it wraps."""
+
+import os
+import sys
+
+import pytest
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+
+
+@pytest.fixture
+def step_profile(monkeypatch):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    import step_profile
+
+    return step_profile
+
+
+def test_profile_names_every_op_and_leaves_them_unwrapped(step_profile, capsys):
+    from glassnet.ops.linalg import Dense
+
+    forward, backward = Dense.__dict__["forward"], Dense.__dict__["backward"]
+    step_profile.main(["blobs", "--scale", "0.05"])
+    out = capsys.readouterr().out
+    for line in ("Dense", "forward", "backward", "SparseSoftmaxCrossEntropyWithLogits", "optimizer", "whole step"):
+        assert line in out
+    assert Dense.__dict__["forward"] is forward and Dense.__dict__["backward"] is backward

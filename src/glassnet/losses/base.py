@@ -46,7 +46,8 @@ def mean_over_last(losses, axis=-1):
         return losses
     shape = tuple(losses.shape)
     if shape[axis] == 1:
-        return ops.reshape(losses, shape[:axis % len(shape)] + shape[axis % len(shape) + 1:])
+        axis %= len(shape)
+        return ops.reshape(losses, shape[:axis] + shape[axis + 1:])
     return ops.mean(losses, axis=axis)
 
 

@@ -253,25 +253,31 @@ class Model:
                None if sample_weight is None else (sample_weight.shape, sample_weight.dtype))
         plan = self._step_plans.get(key, False)
         if plan:  # the graph recorded on the first batch of this shape, replayed (autograd.replay)
-            loss_data, grads, y_pred_data = plan.run((x, y, sample_weight), readable)
-            for variable, grad in zip(variables, grads):
-                variable.grad = None if grad is None else _as_grad(grad, None)
-        else:
-            for variable in variables:
-                variable.grad = None
-            y_pred = self(x, training=True)
-            loss = self.loss(y, y_pred, sample_weight=sample_weight)
-            penalties = self.losses
-            if penalties:
-                loss = loss + sum(penalties[1:], penalties[0])
-            if plan is False:  # first batch of this shape: record it (None: not replayable)
-                self._step_plans[key] = self._record_step(loss, y_pred, (x, y, sample_weight), readable)
-            loss.backward()
-            loss_data, y_pred_data = loss.data, y_pred.data
-        value = float(loss_data)
+            return self._replay_step(plan, (x, y, sample_weight), variables, readable)
+        for variable in variables:
+            variable.grad = None
+        y_pred = self(x, training=True)
+        loss = self.loss(y, y_pred, sample_weight=sample_weight)
+        penalties = self.losses
+        if penalties:
+            loss = loss + sum(penalties[1:], penalties[0])
+        if plan is False:  # first batch of this shape: record it (None: not replayable)
+            self._step_plans[key] = self._record_step(loss, y_pred, (x, y, sample_weight), readable)
+        loss.backward()
+        return self._apply_step(float(loss.data), [v.grad for v in variables], variables, y_pred.data)
+
+    def _replay_step(self, plan, feeds, variables, readable):
+        """A recorded step run on new data; its gradients are kept on the variables, as
+        a step through the graph leaves them, then applied."""
+        loss_data, grads, y_pred_data = plan.run(feeds, readable)
+        for variable, grad in zip(variables, grads):
+            variable.grad = None if grad is None else _as_grad(grad, None)
+        return self._apply_step(float(loss_data), grads, variables, y_pred_data)
+
+    def _apply_step(self, value, grads, variables, y_pred_data):
         # checked before the update, so a bad step is never applied
         check = (lambda arrays: numerics.check_step(value, variables, arrays)) if self.check_finite_steps else None
-        self.optimizer.apply([v.grad for v in variables], variables, check=check)
+        self.optimizer.apply(grads, variables, check=check)
         return value, y_pred_data
 
     def make_train_function(self):
@@ -299,7 +305,7 @@ class Model:
         readable = variables + self.non_trainable_weights
         prefix = (tuple(self.layers), self.loss, tuple(readable))
         plans, step_plans = {}, self._step_plans  # by batch shapes; the model's, by full key
-        apply, train_step = self.optimizer.apply, self.train_step
+        replay_step, train_step = self._replay_step, self.train_step
 
         def step(x, y, sample_weight=None):
             shapes = (x.shape, x.dtype, y.shape, y.dtype,
@@ -309,13 +315,7 @@ class Model:
                 result = train_step(x, y, sample_weight)
                 plans[shapes] = step_plans.get(prefix + shapes)
                 return result
-            loss_data, grads, y_pred_data = plan.run((x, y, sample_weight), readable)
-            for variable, grad in zip(variables, grads):
-                variable.grad = None if grad is None else _as_grad(grad, None)
-            value = float(loss_data)
-            check = (lambda arrays: numerics.check_step(value, variables, arrays)) if self.check_finite_steps else None
-            apply(grads, variables, check=check)
-            return value, y_pred_data
+            return replay_step(plan, (x, y, sample_weight), variables, readable)
 
         return step
 

@@ -15,7 +15,8 @@ Method
 - Interleaving: per workload glassnet runs ``--repeats`` times, spread evenly among the
   peers' runs (first, ..., last), and reports the median of its runs, so a machine that
   drifts (thermal, a neighbour's job) affects glassnet's figure the way it affects the
-  peers' and the spread shows how much it moved.
+  peers' and the spread shows how much it moved. On a host with slow phases,
+  ``--peer-repeats N`` runs every peer N times too (in rounds) and reports their medians.
 - Figures: steady seconds per epoch is the median of the epochs after the first; µs per
   step divides it by the steps in an epoch (the partial last batch counts); the first
   epoch is reported on its own (warm-up; JAX's compilation is timed separately before
@@ -26,7 +27,7 @@ Method
   calls) and import times (``python -c "import X"`` minus ``python -c pass``, median of 3).
 
 Run: ``python benchmarks/suite.py [--python /path/to/peers/python] [--workloads digits cnn]
-[--only glassnet pytorch] [--epochs 4] [--scale 0.05] [--repeats 3] [--threads 1]
+[--only glassnet pytorch] [--epochs 4] [--scale 0.05] [--repeats 3] [--peer-repeats 1] [--threads 1]
 [--no-extras] [--no-write]``. Writes ``benchmarks/RESULTS.md`` unless ``--no-write``.
 """
 
@@ -136,13 +137,16 @@ def interleave(peers, repeats):
     return plan
 
 
-def combine_glassnet(runs):
-    """glassnet's row from its runs: the median of each figure, and the runs' spread."""
+def combine_runs(runs):
+    """One framework's row from its runs: the median of each timing, the rest of the first
+    run (seeded: every run trains the same way), and the runs' spread."""
     ok = [r for r in runs if "error" not in r]
     if not ok:
         return runs[0]
-    row = {key: statistics.median(r[key] for r in ok) for key in ("epoch_s", "us_per_step", "first_epoch_s")}
-    row["accuracy"] = ok[0]["accuracy"]  # seeded: every run trains the same way
+    if len(ok) == 1:
+        return ok[0]
+    row = dict(ok[0])
+    row.update({key: statistics.median(r[key] for r in ok) for key in ("epoch_s", "us_per_step", "first_epoch_s")})
     row["runs"] = [r["epoch_s"] for r in ok]
     return row
 
@@ -153,8 +157,9 @@ def train_all(args, found, env, log):
         spec = WORKLOADS[workload]
         peers = [f for f in args.only if f != "glassnet" and f in found]
         peers = [f for f in peers if not (is_cnn(spec) and f in NO_CNN)]
-        plan = interleave(peers, args.repeats if "glassnet" in found else 0)
-        rows, glassnet_runs = {}, []
+        # each peer args.peer_repeats times, in rounds, with glassnet's runs spread among them
+        plan = interleave(peers * args.peer_repeats, args.repeats if "glassnet" in found else 0)
+        runs = {}
         for framework in plan:
             job = {"kind": "train", "framework": framework, "workload": workload,
                    "epochs": args.epochs, "threads": args.threads, "scale": args.scale}
@@ -163,12 +168,8 @@ def train_all(args, found, env, log):
                 f"failed: {result['error']}" if "error" in result else
                 f"{result['epoch_s']:.4g} s/epoch, first {result['first_epoch_s']:.4g} s, "
                 f"acc {result['accuracy']:.3f}"))
-            if framework == "glassnet":
-                glassnet_runs.append(result)
-            else:
-                rows[framework] = result
-        if glassnet_runs:
-            rows["glassnet"] = combine_glassnet(glassnet_runs)
+            runs.setdefault(framework, []).append(result)
+        rows = {framework: combine_runs(framework_runs) for framework, framework_runs in runs.items()}
         for framework in args.only:
             if framework in found and framework not in rows:
                 rows[framework] = {"skipped": "no conv layers"}
@@ -202,6 +203,8 @@ def main(argv=None):
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of each data set (quick runs)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="glassnet runs per workload, interleaved; their median is reported (default 3)")
+    parser.add_argument("--peer-repeats", type=int, default=1,
+                        help="runs per peer and workload, in rounds; their median is reported (default 1)")
     parser.add_argument("--threads", type=int, default=0, help="cap every framework's threads (0: their defaults)")
     parser.add_argument("--python", action="append", default=[], metavar="PATH",
                         help="another interpreter to look for peers in (repeatable, tried in order)")

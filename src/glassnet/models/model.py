@@ -24,6 +24,12 @@ __all__ = ["Model"]
 
 _as_grad = Tensor._from_op  # wraps an array without copying or checking it
 
+def _batch_signature(x, y, sample_weight) -> tuple:
+    """The part of a recorded step's key that fixes the batch: shapes and dtypes."""
+    return (x.shape, x.dtype, y.shape, y.dtype,
+            None if sample_weight is None else (sample_weight.shape, sample_weight.dtype))
+
+
 # Losses that read their predictions as probabilities unless from_logits=True.
 _PROBABILITY_TARGETS = ("binary", "categorical", "sparse")
 
@@ -249,8 +255,7 @@ class Model:
         """
         variables = self.trainable_weights
         readable = variables + self.non_trainable_weights
-        key = (tuple(self.layers), self.loss, tuple(readable), x.shape, x.dtype, y.shape, y.dtype,
-               None if sample_weight is None else (sample_weight.shape, sample_weight.dtype))
+        key = self._plan_prefix(readable) + _batch_signature(x, y, sample_weight)
         plan = self._step_plans.get(key, False)
         if plan:  # the graph recorded on the first batch of this shape, replayed (autograd.replay)
             return self._replay_step(plan, (x, y, sample_weight), variables, readable)
@@ -265,6 +270,11 @@ class Model:
             self._step_plans[key] = self._record_step(loss, y_pred, (x, y, sample_weight), readable)
         loss.backward()
         return self._apply_step(float(loss.data), [v.grad for v in variables], variables, y_pred.data)
+
+    def _plan_prefix(self, readable) -> tuple:
+        """The part of a recorded step's key that fixes the model: layers, loss, weights
+        (the rest is :func:`_batch_signature`)."""
+        return (tuple(self.layers), self.loss, tuple(readable))
 
     def _replay_step(self, plan, feeds, variables, readable):
         """A recorded step run on new data; its gradients are kept on the variables, as
@@ -303,13 +313,12 @@ class Model:
             return self.train_step  # a train_step of the user's own is always called
         variables = self.trainable_weights
         readable = variables + self.non_trainable_weights
-        prefix = (tuple(self.layers), self.loss, tuple(readable))
+        prefix = self._plan_prefix(readable)
         plans, step_plans = {}, self._step_plans  # by batch shapes; the model's, by full key
         replay_step, train_step = self._replay_step, self.train_step
 
         def step(x, y, sample_weight=None):
-            shapes = (x.shape, x.dtype, y.shape, y.dtype,
-                      None if sample_weight is None else (sample_weight.shape, sample_weight.dtype))
+            shapes = _batch_signature(x, y, sample_weight)
             plan = plans.get(shapes)
             if not plan:  # not yet recorded, or not replayable: the general step
                 result = train_step(x, y, sample_weight)

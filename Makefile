@@ -9,9 +9,11 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# setup.py compiles src/glassnet/_native.c when a C compiler is there (glassnet.kernels)
+$(STAMP): $(BIN)/python pyproject.toml setup.py src/glassnet/_native.c
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,plot]"
+	$(BIN)/python -c "from glassnet import kernels; print('glassnet: compiled kernels', 'built' if kernels.available() else 'not built (no C compiler?): NumPy only')"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -30,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/suite.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache src/glassnet/*.so

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .. import kernels
 from .arguments import check_float
 from .base import Optimizer
 
@@ -79,6 +80,17 @@ class Adam(Optimizer):
         xp.divide(m, tmp, out=tmp)
         tmp *= alpha
         w -= tmp                                     # w = w - alpha * m / (sqrt(v) + epsilon)
+
+    def _native_update(self):
+        if kernels.native is None or type(self)._update is not Adam._update:
+            return None  # a subclass's own update is what it asked for
+        return self._compiled_update
+
+    @staticmethod
+    def _compiled_update(flat, grads, scalars):
+        slots = flat.slots  # the same arithmetic as _update, in one pass (see kernels)
+        kernels.native.adam(flat.weights, grads, slots["momentum"], slots["velocity"],
+                            slots.get("velocity_hat"), *scalars)
 
     def get_config(self):
         config = super().get_config()

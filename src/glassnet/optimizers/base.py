@@ -177,6 +177,12 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement _update.")
 
     # ----- learning rate and iterations -----------------------------------------------
+    def _native_update(self):
+        """A compiled stand-in for ``_update`` over the flat buffers, when there is one and
+        it is in use: ``update(flat, grads, scalars)``, ``grads`` one contiguous array per
+        variable (see :mod:`glassnet.kernels`); None means ``_update``."""
+        return None
+
     def _set_learning_rate(self, value):
         if isinstance(value, float):
             self._lr_source = None
@@ -321,15 +327,22 @@ class Optimizer:
         if not grads:
             return
         positions = self._positions(variables)
-        flat, flat_step = self._flat, False
+        flat, flat_step, native = self._flat, False, None
         if (flat is not None and type(positions) is range and not self.clipnorm
                 and (not self.weight_decay or all(self._decays)) and flat.in_place(self._variables)):
             # one update over the flat buffers (see optimizers.flat): the same numbers, fewer calls
-            flat_grads = flat.gather(grads, self._variables)
-            if flat_grads is not None:
-                ws, gs, ss, ts, ds = [flat.weights], [flat_grads], [tuple(flat.slots.values())], \
-                    [flat.scratch], [True]
+            native = None if self.clipvalue or self.global_clipnorm else self._native_update()
+            parts = flat.parts(grads, self._variables) if native is not None else None
+            if parts is not None:  # the compiled update reads each gradient where it lies
+                ws, gs = [flat.weights], parts
                 flat_step = True
+            else:
+                native = None
+                flat_grads = flat.gather(grads, self._variables)
+                if flat_grads is not None:
+                    ws, gs, ss, ts, ds = [flat.weights], [flat_grads], [tuple(flat.slots.values())], \
+                        [flat.scratch], [True]
+                    flat_step = True
         if not flat_step:
             ws, gs, ss, ts, ds = self._collect(positions, variables, grads)
         if check is not None:
@@ -343,12 +356,17 @@ class Optimizer:
         lr = self._current_learning_rate()
         if self.weight_decay:
             keep = 1.0 - self.weight_decay * lr  # w - w * weight_decay * lr
-            for w, decays_w in zip(ws, ds):
-                if decays_w:
-                    w *= keep
+            if native is not None:
+                ws[0] *= keep
+            else:
+                for w, decays_w in zip(ws, ds):
+                    if decays_w:
+                        w *= keep
         scalars = self._step_scalars(lr, int(self._iterations) + 1)
         update = self._update
-        if flat_step:
+        if native is not None:
+            native(flat, gs, scalars)
+        elif flat_step:
             self._flat.update(update, gs[0], scalars)
         else:
             for w, grad, s, scratch_w in zip(ws, gs, ss, ts):

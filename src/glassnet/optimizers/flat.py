@@ -67,6 +67,7 @@ class FlatBuffers:
         self.slots = {name: np.full(total, slot_initial(name), dtype) for name in slot_names}
         self.slot_views = {name: views(flat) for name, flat in self.slots.items()}
         self.scratch = tuple(np.empty(total, dtype) for _ in range(scratch_count))
+        self._updated = {id(self.weights), *map(id, self.slots.values())}
         self.scratch_views = [tuple(flat_views) for flat_views in zip(*(views(s) for s in self.scratch))] \
             if scratch_count else [() for _ in arrays]
 
@@ -107,6 +108,23 @@ class FlatBuffers:
         (Splitting a large update among threads was measured and dropped: right after
         the matrix products, OpenBLAS's threads still hold the other core.)"""
         update(self.weights, grads, tuple(self.slots.values()), self.scratch, scalars)
+
+    def parts(self, grads, variables):
+        """``grads`` as a list of arrays laid out like the flat buffer's parts (each
+        C-contiguous, shaped and typed like its variable's view), for a compiled update
+        that reads them where they are; None when one is not (the caller then gathers)."""
+        dtype, parts = self.weights.dtype, []
+        for view, grad in zip(self.grad_views, grads):
+            if type(grad) is not _ndarray:
+                if not isinstance(grad, Tensor) or type(grad.data) is not _ndarray:
+                    return None
+                grad = grad.data
+            if grad.shape != view.shape or grad.dtype != dtype or not grad.flags.c_contiguous:
+                return None
+            if grad.base is not None and id(grad.base) in self._updated:
+                return None  # a view of what the update writes: read it from a copy
+            parts.append(grad)
+        return parts
 
     def gather(self, grads, variables):
         """Copy ``grads`` (one per variable, each shaped like it; arrays, Tensors or nested

@@ -1,0 +1,53 @@
+"""glassnet's compiled kernels, where the install built them; NumPy code everywhere else.
+
+A training step of a small model is dozens of NumPy calls of a microsecond each, and an
+optimizer step over a large one is a dozen passes over memory. A few loops, written in C
+(``src/glassnet/_native.c``), do such a chain in one call and one pass. Each does exactly
+the float operations of the NumPy code it stands in for, element by element and in the
+same order, so the results are the same bits with or without it (the tests compare them).
+
+``pip install`` compiles them when a C compiler is there and goes on without them when
+not; the environment variable ``GLASSNET_NATIVE=0`` turns them off at import, and
+:func:`use_native` at run time. Code that uses a kernel reads :data:`native` at the call
+(None when off) and keeps its NumPy path for when it is None.
+
+Example:
+    >>> from glassnet import kernels
+    >>> previous = kernels.use_native(False)   # NumPy only, e.g. to compare
+    >>> kernels.native is None
+    True
+    >>> _ = kernels.use_native(previous)
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["available", "native", "use_native"]
+
+
+def _load():
+    try:
+        from . import _native
+    except ImportError:  # built without a compiler, or from a source tree never built
+        return None
+    return _native
+
+
+_compiled = _load()
+
+#: The compiled module when in use, else None.
+native = _compiled if os.environ.get("GLASSNET_NATIVE", "1") != "0" else None
+
+
+def available() -> bool:
+    """True when the compiled kernels were built (whether or not they are in use)."""
+    return _compiled is not None
+
+
+def use_native(flag: bool) -> bool:
+    """Use the compiled kernels (when built) or not; returns whether they were in use."""
+    global native
+    previous = native is not None
+    native = _compiled if flag else None
+    return previous

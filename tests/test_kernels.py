@@ -1,0 +1,133 @@
+"""The compiled kernels (glassnet.kernels) give the same bits as the NumPy code they replace,
+and glassnet works the same without them."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import kernels
+from glassnet.optimizers import SGD, Adam, AdamW
+
+needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
+
+
+@pytest.fixture
+def native_off():
+    previous = kernels.use_native(False)
+    yield
+    kernels.use_native(previous)
+
+
+def _train(optimizer_factory, dtype, native, steps=25, seed=0):
+    """Weights after ``steps`` updates from random gradients (some huge, some tiny)."""
+    previous = kernels.use_native(native)
+    try:
+        rng = np.random.default_rng(seed)
+        variables = [gn.Variable(rng.standard_normal(shape).astype(dtype)) for shape in ((7, 5), (5,), (5, 1), (1,))]
+        optimizer = optimizer_factory()
+        for _ in range(steps):
+            grads = [(rng.standard_normal(v.shape) * 10.0 ** rng.integers(-6, 4)).astype(dtype) for v in variables]
+            optimizer.apply(grads, variables)
+        return [v.numpy() for v in variables], optimizer.get_state()
+    finally:
+        kernels.use_native(previous)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("factory", [
+    lambda: Adam(0.01),
+    lambda: Adam(0.003, beta_1=0.8, beta_2=0.99, epsilon=1e-4, amsgrad=True),
+    lambda: AdamW(0.01, weight_decay=0.1),
+], ids=["adam", "amsgrad", "adamw"])
+def test_compiled_adam_gives_numpys_bits(factory, dtype):
+    with_kernels, state_with = _train(factory, dtype, native=True)
+    without, state_without = _train(factory, dtype, native=False)
+    for a, b in zip(with_kernels, without):
+        assert a.dtype == dtype
+        assert a.tobytes() == b.tobytes()
+    assert state_with.keys() == state_without.keys()
+    for name in state_with:
+        assert np.asarray(state_with[name]).tobytes() == np.asarray(state_without[name]).tobytes(), name
+
+
+@needs_kernels
+def test_compiled_adam_is_used_for_adam_and_not_for_its_subclasses_own_update(monkeypatch):
+    calls = []
+    native = kernels.native
+    monkeypatch.setattr(kernels, "native", type("Spy", (), {"adam": lambda self, *a: (calls.append(a), native.adam(*a))[1]})())
+    w = gn.Variable([1.0, 2.0])
+    Adam(0.1).apply([np.ones(2, np.float32)], [w])
+    assert len(calls) == 1
+
+    class MyAdam(Adam):
+        def _update(self, w, grad, slots, scratch, scalars):
+            w -= 1.0
+
+    w = gn.Variable([1.0, 2.0])
+    MyAdam(0.1).apply([np.ones(2, np.float32)], [w])
+    assert len(calls) == 1
+    np.testing.assert_array_equal(w.numpy(), [0.0, 1.0])
+
+
+@needs_kernels
+def test_a_gradient_that_is_a_view_of_the_weights_is_read_before_it_changes():
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            w = gn.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+            optimizer = Adam(0.5)
+            optimizer.apply([w.data], [w])  # the gradient is the weights' own array
+            results.append(w.numpy())
+        finally:
+            kernels.use_native(previous)
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_kernels
+def test_the_kernel_refuses_mismatched_buffers_before_writing_anything():
+    w, m, v = (np.zeros(4, np.float32) for _ in range(3))
+    before = w.copy()
+    with pytest.raises(ValueError, match="hold 3 numbers, the weights 4"):
+        kernels.native.adam(w, [np.ones(3, np.float32)], m, v, None, 0.1, 0.001, 0.01, 1e-7)
+    with pytest.raises(ValueError, match="dtype"):
+        kernels.native.adam(w, [np.ones(2, np.float32), np.ones(2, np.float64)], m, v, None, 0.1, 0.001, 0.01, 1e-7)
+    with pytest.raises(TypeError, match="contiguous"):
+        kernels.native.adam(w, [np.ones(8, np.float32)[::2]], m, v, None, 0.1, 0.001, 0.01, 1e-7)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        kernels.native.adam(w, [np.ones(4, np.int32)], m, v, None, 0.1, 0.001, 0.01, 1e-7)
+    frozen = np.zeros(4, np.float32)
+    frozen.setflags(write=False)
+    with pytest.raises(TypeError, match="writable"):
+        kernels.native.adam(frozen, [np.ones(4, np.float32)], m, v, None, 0.1, 0.001, 0.01, 1e-7)
+    np.testing.assert_array_equal(w, before)
+    np.testing.assert_array_equal(m, 0.0)
+
+
+def test_training_without_kernels_matches_training_with_them():
+    """A whole fit, bit for bit, with and without the kernels (without only, where not built)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((96, 4)).astype(np.float32)
+    y = (x[:, :1] + x[:, 1:2] > 0).astype(np.float32)
+    weights = []
+    for native in ((True, False) if kernels.available() else (False,)):
+        previous = kernels.use_native(native)
+        try:
+            gn.random.set_seed(7)
+            model = gn.keras.Sequential([gn.keras.Input((4,)), gn.keras.layers.Dense(5, activation="relu"),
+                                         gn.keras.layers.Dense(1, activation="sigmoid")])
+            model.compile(loss="binary_crossentropy", optimizer=Adam(0.05), metrics=["accuracy"])
+            history = model.fit(x, y, epochs=15, verbose=0)
+            weights.append([w.tobytes() for w in model.get_weights()])
+        finally:
+            kernels.use_native(previous)
+    assert history.history["accuracy"][-1] > 0.9
+    assert all(w == weights[0] for w in weights)
+
+
+def test_sgd_has_no_compiled_update_and_works_with_kernels_off(native_off):
+    assert kernels.native is None
+    w = gn.Variable([1.0, 2.0])
+    SGD(0.5).apply([np.ones(2, np.float32)], [w])
+    np.testing.assert_array_equal(w.numpy(), [0.5, 1.5])

@@ -13,7 +13,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml setup.py src/glassnet/_native.c
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,plot]"
-	$(BIN)/python -c "from glassnet import kernels; print('glassnet: compiled kernels', 'built' if kernels.available() else 'not built (no C compiler?): NumPy only')"
+	@$(BIN)/python -c "from glassnet import kernels; print('glassnet: compiled kernels', 'built' if kernels.available() else 'not built (no C compiler?): NumPy only')"
 	touch $(STAMP)
 
 demo: $(STAMP)

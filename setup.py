@@ -7,7 +7,7 @@ from setuptools.command.build_ext import build_ext
 
 # No fused multiply-add and no fast-math: the kernels must round exactly as NumPy does.
 # -fno-math-errno lets sqrt vectorize (it changes no result, only whether errno is set).
-UNIX_FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno"]
+UNIX_FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
 
 
 class BuildKernels(build_ext):

@@ -11,6 +11,14 @@ from glassnet.optimizers import SGD, Adam, AdamW
 needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
 
 
+@pytest.fixture(autouse=True)
+def native_on_where_built():
+    """Each test starts with the kernels in use where built (even under GLASSNET_NATIVE=0)."""
+    previous = kernels.use_native(True)
+    yield
+    kernels.use_native(previous)
+
+
 @pytest.fixture
 def native_off():
     previous = kernels.use_native(False)
@@ -131,3 +139,91 @@ def test_sgd_has_no_compiled_update_and_works_with_kernels_off(native_off):
     w = gn.Variable([1.0, 2.0])
     SGD(0.5).apply([np.ones(2, np.float32)], [w])
     np.testing.assert_array_equal(w.numpy(), [0.5, 1.5])
+
+
+# ----- max pooling ---------------------------------------------------------------------------
+POOLS = [
+    ((3, 7, 9, 4), dict(pool_size=(2, 2), strides=(2, 2))),                     # odd sizes: a row and column left out
+    ((2, 8, 8, 3), dict(pool_size=(3, 3), strides=(1, 1))),                     # overlapping windows: sums
+    ((2, 7, 7, 2), dict(pool_size=(3, 2), strides=(2, 1), padding="same")),     # padding, mixed strides
+    ((2, 9, 9, 2), dict(pool_size=(2, 2), strides=(3, 3))),                     # gaps between windows
+    ((1, 4, 4, 1), dict(pool_size=(4, 4), strides=(4, 4))),                     # one window
+]
+
+
+def _pool_both_ways(x, grad, native, **kwargs):
+    previous = kernels.use_native(native)
+    try:
+        tensor = gn.tensor(x, requires_grad=True)
+        out = gn.nn.max_pool2d(tensor, **kwargs)
+        out.backward(gn.tensor(grad(out.shape)))
+        return out.numpy(), tensor.grad.numpy()
+    finally:
+        kernels.use_native(previous)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, kwargs", POOLS)
+def test_compiled_max_pooling_gives_numpys_bits(shape, kwargs, dtype):
+    rng = np.random.default_rng(sum(shape))
+    x = np.maximum(np.round(rng.standard_normal(shape) * 2) / 2, 0).astype(dtype)  # ties, zeros
+    x.flat[::7] = -0.0          # -0 beside +0: the tie rule decides which one is the max
+    x.flat[3] = np.nan          # a NaN window: NaN out, no gradient routed
+    x.flat[-2] = -np.inf
+    upstream = rng.standard_normal(10_000).astype(dtype)
+    grad = lambda s: upstream[: int(np.prod(s))].reshape(s)  # negative ones give -0 where not routed
+    (out_c, gx_c), (out_n, gx_n) = (_pool_both_ways(x, grad, native, **kwargs) for native in (True, False))
+    assert out_c.dtype == dtype and gx_c.dtype == dtype
+    assert out_c.tobytes() == out_n.tobytes()
+    assert gx_c.tobytes() == gx_n.tobytes()
+
+
+@needs_kernels
+def test_max_pooling_recorded_with_kernels_can_go_back_without_them():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 6, 6, 3)).astype(np.float32)
+    grad = rng.standard_normal((2, 3, 3, 3)).astype(np.float32)
+    results = []
+    for switch_off in (False, True):
+        previous = kernels.use_native(True)
+        try:
+            tensor = gn.tensor(x, requires_grad=True)
+            out = gn.nn.max_pool2d(tensor)
+            kernels.use_native(not switch_off)
+            out.backward(gn.tensor(grad))
+            results.append(tensor.grad.numpy())
+        finally:
+            kernels.use_native(previous)
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+@needs_kernels
+def test_compiled_max_pooling_1d_and_non_contiguous_inputs():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 10, 8)).astype(np.float32)[:, :, ::2]  # a strided view
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            tensor = gn.tensor(x, requires_grad=True)
+            out = gn.nn.max_pool1d(tensor, pool_size=3, strides=2, padding="same")
+            gn.sum(out * out).backward()
+            results.append((out.numpy().tobytes(), tensor.grad.numpy().tobytes()))
+        finally:
+            kernels.use_native(previous)
+    assert results[0] == results[1]
+
+
+@needs_kernels
+def test_max_pool_kernels_refuse_a_wrong_geometry():
+    x = np.zeros((1, 4, 4, 2), np.float32)
+    out, first = np.empty((1, 2, 2, 2), np.float32), np.empty((1, 2, 2, 2), np.int32)
+    with pytest.raises(ValueError, match="outside the input"):
+        kernels.native.maxpool2d_forward(x, out, first, (1, 4, 4, 2, 3, 3, 2, 2, 2, 2))
+    with pytest.raises(ValueError, match="do not match"):
+        kernels.native.maxpool2d_forward(x, out, first, (1, 4, 4, 1, 2, 2, 2, 2, 2, 2))
+    with pytest.raises(TypeError, match="int32"):
+        kernels.native.maxpool2d_forward(x, out, first.astype(np.int64), (1, 4, 4, 2, 2, 2, 2, 2, 2, 2))
+    with pytest.raises(ValueError, match="strides >= 1"):
+        kernels.native.maxpool2d_backward(out, first, x, (1, 4, 4, 2, 2, 2, 2, 2, 0, 2))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function, Tensor
 from .conv import _offset_slices, _pad, _shape, check_padding, output_size, spatial_tuple
 
@@ -74,6 +75,17 @@ class MaxPool2D(Function):
         xp = ctx.xp
         pads = _geometry(ctx, x, pool_size, strides, padding)
         x = _pad(xp, x, pads, fill=_lowest(x.dtype))
+        compiled = kernels.native
+        if compiled is not None and _compiled_fits(x):
+            # one pass, keeping which element of each window backward routes to (see kernels)
+            out = np.empty((x.shape[0], *ctx.out_shape, x.shape[3]), x.dtype)
+            first = np.empty(out.shape, np.int32)
+            ctx.geometry = (*x.shape, *ctx.out_shape, *ctx.pool_size, *ctx.strides)
+            compiled.maxpool2d_forward(x, out, first, ctx.geometry)
+            ctx.padded_shape = x.shape
+            ctx.save(first)
+            return out
+        ctx.geometry = None
         views = _views(ctx, x)
         out = views[0].copy()
         for view in views[1:]:
@@ -84,6 +96,16 @@ class MaxPool2D(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
+        if ctx.geometry is not None:
+            (first,) = ctx.saved
+            grad = np.ascontiguousarray(grad)
+            gx = np.zeros(ctx.padded_shape, dtype=grad.dtype)
+            compiled = kernels.native
+            if compiled is not None and grad.dtype in _KERNEL_DTYPES:
+                compiled.maxpool2d_backward(grad, first, gx, ctx.geometry)
+            else:  # the kernels were turned off since forward: the same numbers, in NumPy
+                _route_from_offsets(ctx, grad, first, gx)
+            return _crop(ctx, gx)
         x, out = ctx.saved
         gx = xp.zeros(x.shape, dtype=grad.dtype)
         overlapping = any(s < p for s, p in zip(ctx.strides, ctx.pool_size))
@@ -97,6 +119,27 @@ class MaxPool2D(Function):
             else:  # each input element is in at most one window: write, don't add
                 xp.multiply(grad, first, out=target)
         return _crop(ctx, gx)
+
+
+def _compiled_fits(a) -> bool:
+    """Whether the compiled max-pool kernels take ``a``: a C-contiguous float NumPy array."""
+    return type(a) is np.ndarray and a.dtype in _KERNEL_DTYPES and a.flags.c_contiguous
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _route_from_offsets(ctx, grad, first, gx):
+    """Backward from the window offsets the compiled forward kept, in NumPy: offset by
+    offset, ``grad * (offset == first)`` into that offset's view of ``gx``."""
+    overlapping = any(s < p for s, p in zip(ctx.strides, ctx.pool_size))
+    for k, target in enumerate(_views(ctx, gx)):
+        chosen = first == k
+        if overlapping:
+            target += grad * chosen
+        else:
+            np.multiply(grad, chosen, out=target)
+    return gx
 
 
 class AvgPool2D(Function):

@@ -227,3 +227,75 @@ def test_max_pool_kernels_refuse_a_wrong_geometry():
         kernels.native.maxpool2d_forward(x, out, first.astype(np.int64), (1, 4, 4, 2, 2, 2, 2, 2, 2, 2))
     with pytest.raises(ValueError, match="strides >= 1"):
         kernels.native.maxpool2d_backward(out, first, x, (1, 4, 4, 2, 2, 2, 2, 2, 0, 2))
+
+
+# ----- dense: bias, activation and their gradients -------------------------------------------
+def _dense_both_ways(x, kernel, bias, activation, upstream, native):
+    previous = kernels.use_native(native)
+    try:
+        tensors = [gn.tensor(a, requires_grad=True) for a in (x, kernel) + ((bias,) if bias is not None else ())]
+        out = gn.nn.dense(*tensors, activation=activation)
+        out.backward(gn.tensor(upstream))
+        return [out.numpy()] + [t.grad.numpy() for t in tensors]
+    finally:
+        kernels.use_native(previous)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("rows, features, units, with_bias", [
+    (1, 3, 2, True), (7, 5, 1, True), (32, 400, 25, True), (129, 16, 10, True), (256, 64, 1024, True),
+    (9, 4, 6, False),
+])
+def test_compiled_dense_gives_numpys_bits(rows, features, units, with_bias, activation, dtype):
+    rng = np.random.default_rng(rows * units)
+    x = rng.standard_normal((rows, features)).astype(dtype)
+    x[0, 0] = -0.0
+    x[-1] = 0.0  # a row of zeros: relu's ties, and -0 in the gradients
+    kernel = (rng.standard_normal((features, units)) * 10.0 ** rng.integers(-3, 2, (1, units))).astype(dtype)
+    bias = rng.standard_normal(units).astype(dtype) if with_bias else None
+    upstream = rng.standard_normal((rows, units)).astype(dtype)
+    with_kernels = _dense_both_ways(x, kernel, bias, activation, upstream, True)
+    without = _dense_both_ways(x, kernel, bias, activation, upstream, False)
+    for a, b in zip(with_kernels, without):
+        assert a.dtype == dtype
+        assert a.tobytes() == b.tobytes()
+
+
+@needs_kernels
+def test_compiled_dense_keeps_numpys_nan_and_signed_zero():
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], np.float32)
+    kernel = np.array([[np.nan, -0.0, 1.0], [0.0, -0.0, -2.0]], np.float32)
+    bias = np.array([0.0, 0.0, 1.0], np.float32)
+    upstream = np.array([[1.0, -1.0, 2.0], [-3.0, 0.5, np.inf], [1.0, 1.0, 1.0]], np.float32)
+    for activation in ("relu", None):
+        with np.errstate(invalid="ignore"):  # NumPy warns of inf * 0; the kernels do not
+            results = [_dense_both_ways(x, kernel, bias, activation, upstream, native) for native in (True, False)]
+        for a, b in zip(*results):
+            assert a.tobytes() == b.tobytes()
+
+
+@needs_kernels
+def test_compiled_dense_on_sequences_and_mixed_dtypes_falls_back_or_matches():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 3, 6)).astype(np.float32)              # Dense over the last axis of 3-D inputs
+    kernel = rng.standard_normal((6, 5)).astype(np.float32)
+    upstream = rng.standard_normal((4, 3, 5)).astype(np.float32)
+    for bias in (rng.standard_normal(5).astype(np.float32), rng.standard_normal(5)):  # float64 bias: NumPy's path
+        results = [_dense_both_ways(x, kernel, bias, "relu", upstream, native) for native in (True, False)]
+        for a, b in zip(*results):
+            assert a.tobytes() == b.tobytes()
+
+
+@needs_kernels
+def test_dense_kernels_refuse_mismatched_arrays():
+    z = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match="bias"):
+        kernels.native.bias_relu(z, np.zeros(4, np.float32), True)
+    with pytest.raises(ValueError, match="matrix"):
+        kernels.native.bias_relu(np.zeros(3, np.float32), None, True)
+    with pytest.raises(ValueError, match="outputs"):
+        kernels.native.dense_grad(z, np.zeros((3, 2), np.float64), 1, np.empty_like(z), None)
+    with pytest.raises(ValueError, match="activation code"):
+        kernels.native.dense_grad(z, z, 7, np.empty_like(z), None)

@@ -364,9 +364,164 @@ static PyObject *maxpool2d_backward(PyObject *self, PyObject *const *args, Py_ss
     return result;
 }
 
+/* ----- dense and conv layers: bias, activation, their gradients ------------------------- */
+/* Forward, in place on the fresh product z (rows x units): z += bias (broadcast over rows),
+   then for relu z = maximum(z, 0) with NumPy's rule (NaN stays; 0 on a tie, so -0 -> +0).
+   Sigmoid and tanh are not here: their exp and tanh are NumPy's own SIMD code, whose last
+   bit a C library's need not match. */
+#define BIAS_RELU(T)                                                                          \
+    WIDE_LOOP static void bias_relu_##T(T *restrict z, const T *restrict bias, Py_ssize_t rows, \
+                                        Py_ssize_t units, int relu) {                         \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            T *restrict row = z + r * units;                                                  \
+            if (bias)                                                                         \
+                for (Py_ssize_t j = 0; j < units; j++) row[j] = row[j] + bias[j];             \
+            if (relu)                                                                         \
+                for (Py_ssize_t j = 0; j < units; j++) {                                      \
+                    T v = row[j];                                                             \
+                    row[j] = (v > (T)0 || v != v) ? v : (T)0;                                 \
+                }                                                                             \
+        }                                                                                     \
+    }
+
+/* Backward: d = g * act'(y) from the output y, as the NumPy rules write it
+   (relu: g * (y > 0); sigmoid: g * (y * (1 - y)); tanh: g * (1 - y * y)), and when asked
+   the bias gradient, d summed over rows in row order from +0, as np.add.reduce(d, axis=0)
+   sums a C-contiguous matrix of two or more columns (so a column of -0 sums to +0; one
+   column NumPy sums pairwise: the caller asks only from two on). */
+enum { ACT_NONE = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
+
+#define DENSE_GRAD(T)                                                                         \
+    WIDE_LOOP static void dense_grad_##T(const T *restrict g, const T *restrict y,             \
+                                         T *restrict d, T *restrict db, Py_ssize_t rows,      \
+                                         Py_ssize_t units, int act) {                         \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            const T *restrict gr = g + r * units, *restrict yr = y + r * units;               \
+            T *restrict dr = d + r * units;                                                   \
+            switch (act) {                                                                    \
+            case ACT_RELU:                                                                    \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j] * (T)(yr[j] > (T)0);     \
+                break;                                                                        \
+            case ACT_SIGMOID:                                                                 \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j] * (yr[j] * ((T)1 - yr[j])); \
+                break;                                                                        \
+            case ACT_TANH:                                                                    \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j] * ((T)1 - yr[j] * yr[j]); \
+                break;                                                                        \
+            default:                                                                          \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j];                         \
+            }                                                                                 \
+            if (db) {                                                                         \
+                if (r == 0)                                                                   \
+                    for (Py_ssize_t j = 0; j < units; j++) db[j] = (T)0 + dr[j];              \
+                else                                                                          \
+                    for (Py_ssize_t j = 0; j < units; j++) db[j] = db[j] + dr[j];             \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+BIAS_RELU(float)
+BIAS_RELU(double)
+DENSE_GRAD(float)
+DENSE_GRAD(double)
+
+/* A (rows, units) view of a C-contiguous float buffer of `rows * units` numbers. */
+static int check_matrix(Py_buffer *view, Kind kind, Py_ssize_t count, const char *what) {
+    if (kind_of(view) != kind || view->len != count * view->itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: dtype or size differs from the layer's output", what);
+        return -1;
+    }
+    return 0;
+}
+
+/* bias_relu(z, bias or None, relu): z (rows, units) in place. */
+static PyObject *bias_relu(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "bias_relu() takes 3 arguments");
+        return NULL;
+    }
+    int relu = PyObject_IsTrue(args[2]);
+    if (relu < 0) return NULL;
+    Py_buffer z, b;
+    int have_bias = args[1] != Py_None;
+    if (get_floats(args[0], &z, 1, "outputs") != 0) return NULL;
+    if (z.ndim != 2) {
+        PyBuffer_Release(&z);
+        PyErr_SetString(PyExc_ValueError, "bias_relu(): outputs must be a matrix");
+        return NULL;
+    }
+    Py_ssize_t rows = z.shape[0], units = z.shape[1];
+    Kind kind = kind_of(&z);
+    if (have_bias) {
+        if (get_floats(args[1], &b, 0, "bias") != 0) { PyBuffer_Release(&z); return NULL; }
+        if (check_matrix(&b, kind, units, "bias_relu(): the bias") != 0) {
+            PyBuffer_Release(&b);
+            PyBuffer_Release(&z);
+            return NULL;
+        }
+    }
+    if (kind == F32)
+        bias_relu_float(z.buf, have_bias ? b.buf : NULL, rows, units, relu);
+    else
+        bias_relu_double(z.buf, have_bias ? b.buf : NULL, rows, units, relu);
+    if (have_bias) PyBuffer_Release(&b);
+    PyBuffer_Release(&z);
+    Py_RETURN_NONE;
+}
+
+/* dense_grad(g, y, act, d, db or None): g, y, d (rows, units); db (units,). */
+static PyObject *dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "dense_grad() takes 5 arguments");
+        return NULL;
+    }
+    long act = PyLong_AsLong(args[2]);
+    if (act == -1 && PyErr_Occurred()) return NULL;
+    if (act < ACT_NONE || act > ACT_TANH) {
+        PyErr_SetString(PyExc_ValueError, "dense_grad(): unknown activation code");
+        return NULL;
+    }
+    Py_buffer g, y, d, db;
+    int have_db = args[4] != Py_None;
+    if (get_floats(args[0], &g, 0, "gradient") != 0) return NULL;
+    if (g.ndim != 2) {
+        PyBuffer_Release(&g);
+        PyErr_SetString(PyExc_ValueError, "dense_grad(): the gradient must be a matrix");
+        return NULL;
+    }
+    Py_ssize_t rows = g.shape[0], units = g.shape[1];
+    Kind kind = kind_of(&g);
+    PyObject *result = NULL;
+    if (get_floats(args[1], &y, 0, "outputs") != 0) goto release_g;
+    if (get_floats(args[3], &d, 1, "result") != 0) goto release_y;
+    if (have_db && get_floats(args[4], &db, 1, "bias gradient") != 0) goto release_d;
+    if (check_matrix(&y, kind, rows * units, "dense_grad(): the outputs") == 0 &&
+        check_matrix(&d, kind, rows * units, "dense_grad(): the result") == 0 &&
+        (!have_db || check_matrix(&db, kind, units, "dense_grad(): the bias gradient") == 0)) {
+        if (kind == F32)
+            dense_grad_float(g.buf, y.buf, d.buf, have_db ? db.buf : NULL, rows, units, (int)act);
+        else
+            dense_grad_double(g.buf, y.buf, d.buf, have_db ? db.buf : NULL, rows, units, (int)act);
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    if (have_db) PyBuffer_Release(&db);
+release_d:
+    PyBuffer_Release(&d);
+release_y:
+    PyBuffer_Release(&y);
+release_g:
+    PyBuffer_Release(&g);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"adam", (PyCFunction)(void (*)(void))adam, METH_FASTCALL,
      "adam(w, grads, m, v, v_hat, c1, c2, alpha, eps): one Adam step over flat buffers."},
+    {"bias_relu", (PyCFunction)(void (*)(void))bias_relu, METH_FASTCALL,
+     "bias_relu(z, bias, relu): z += bias, then relu, in place on a matrix."},
+    {"dense_grad", (PyCFunction)(void (*)(void))dense_grad, METH_FASTCALL,
+     "dense_grad(g, y, act, d, db): d = g * act'(y) from the output y; db = d summed over rows."},
     {"maxpool2d_forward", (PyCFunction)(void (*)(void))maxpool2d_forward, METH_FASTCALL,
      "maxpool2d_forward(x, out, first, geometry): window maxima and the offset of each one's first."},
     {"maxpool2d_backward", (PyCFunction)(void (*)(void))maxpool2d_backward, METH_FASTCALL,

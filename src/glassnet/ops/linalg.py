@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function, Tensor
 from .activation import OUTPUT_RULES
 from .elementwise import multiply
@@ -90,24 +91,33 @@ class Dense(Function):
         if kernel.ndim != 2 or x.ndim == 0 or x.shape[-1] != kernel.shape[0]:
             raise ValueError(f"dense: cannot multiply inputs {x.shape} by a kernel {kernel.shape}")
         out = _product(x, kernel)
-        if bias is not None:
-            out += bias  # out is fresh, so adding in place is safe
-        if activation is not None:
-            forward_rule, ctx.derivative = OUTPUT_RULES[activation]
-            out = forward_rule(ctx.xp, out)
+        ctx.derivative = None if activation is None else OUTPUT_RULES[activation][1]
+        ctx.activation = activation
+        compiled = kernels.native
+        if compiled is not None and activation in _FUSED_FORWARD and _kernel_fits(out, bias):
+            # bias and relu in one pass over the fresh product (the same bits: see kernels)
+            compiled.bias_relu(out.reshape(-1, out.shape[-1]), bias, activation is not None)
         else:
-            ctx.derivative = None
+            if bias is not None:
+                out += bias  # out is fresh, so adding in place is safe
+            if activation is not None:
+                out = OUTPUT_RULES[activation][0](ctx.xp, out)
         ctx.save(x, kernel, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, kernel, out = ctx.saved
-        if ctx.derivative is not None:
-            grad = grad * ctx.derivative(out)
         needs = ctx.needs_grad
         need_x, need_kernel = needs[0], needs[1]
         need_bias = len(needs) > 2 and needs[2]
+        gbias = None
+        if ctx.derivative is not None:
+            compiled = kernels.native
+            if compiled is not None and _kernel_fits(grad, out):
+                grad, gbias = _compiled_grad(compiled, grad, out, ctx.activation, need_bias)
+            else:
+                grad = grad * ctx.derivative(out)
         gx = _product(grad, kernel.T) if need_x else None
         flat_grad = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
         if need_kernel:
@@ -115,11 +125,35 @@ class Dense(Function):
             gkernel = _product(flat_x.T, flat_grad)
         else:
             gkernel = None
-        if need_bias:  # np.add.reduce: the sum without NumPy's Python-level wrapper
+        if need_bias and gbias is None:  # np.add.reduce: the sum without NumPy's Python-level wrapper
             gbias = np.add.reduce(flat_grad, axis=0) if type(flat_grad) is np.ndarray else flat_grad.sum(axis=0)
-        else:
-            gbias = None
         return gx, gkernel, gbias
+
+
+# The compiled kernels (glassnet.kernels) for what follows the product: the forward's
+# bias and relu, the backward's activation gradient with the bias gradient beside it.
+_FUSED_FORWARD = (None, "relu")
+_ACTIVATION_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _kernel_fits(array, other) -> bool:
+    """Whether ``array`` and ``other`` (or None) are C-contiguous NumPy floats of one dtype."""
+    dtype = array.dtype
+    return (type(array) is np.ndarray and dtype in _KERNEL_DTYPES and array.flags.c_contiguous
+            and array.ndim >= 1 and (other is None or (type(other) is np.ndarray and other.dtype == dtype
+                                                       and other.flags.c_contiguous)))
+
+
+def _compiled_grad(compiled, grad, out, activation, need_bias):
+    """grad * activation'(out), and its sum over rows when the bias needs it (else None).
+    NumPy sums one column pairwise, not row by row, so that sum is left to NumPy."""
+    units = out.shape[-1]
+    masked = np.empty(grad.shape, grad.dtype)
+    flat = masked.reshape(-1, units)
+    gbias = np.empty(units, grad.dtype) if need_bias and units > 1 and len(flat) else None
+    compiled.dense_grad(grad.reshape(-1, units), out.reshape(-1, units), _ACTIVATION_CODES[activation], flat, gbias)
+    return masked, gbias
 
 
 def dense(x, kernel, bias=None, activation=None) -> Tensor:

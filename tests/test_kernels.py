@@ -299,3 +299,52 @@ def test_dense_kernels_refuse_mismatched_arrays():
         kernels.native.dense_grad(z, np.zeros((3, 2), np.float64), 1, np.empty_like(z), None)
     with pytest.raises(ValueError, match="activation code"):
         kernels.native.dense_grad(z, z, 7, np.empty_like(z), None)
+
+
+# ----- the finite check before each step ------------------------------------------------------
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, None])
+def test_all_finite_agrees_with_numpy(dtype, bad):
+    from glassnet.training.numerics import arrays_finite
+
+    info = np.finfo(dtype)
+    arrays = [np.array([info.max, -info.max, info.tiny / 4, -0.0], dtype), np.ones((3000, 3), dtype)]
+    if bad is not None:
+        arrays[1][2999, 2] = bad  # the very last number of the last array
+    expected = all(np.isfinite(a).all() for a in arrays)
+    assert kernels.native.all_finite(arrays) is expected
+    assert arrays_finite(arrays) is expected
+
+
+@needs_kernels
+def test_all_finite_hands_other_arrays_back_to_numpy():
+    from glassnet.training.numerics import arrays_finite
+
+    assert kernels.native.all_finite([np.ones(3, np.int64)]) is None
+    assert kernels.native.all_finite([np.ones(6, np.float32)[::2]]) is None
+    strided = np.ones(6, np.float32)
+    strided[1] = np.nan  # not among the viewed elements
+    assert arrays_finite([strided[::2], np.ones(2, np.int32)]) is True
+
+
+# ----- convolutions: the activation's gradient ---------------------------------------------
+@needs_kernels
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_conv_activation_gradient_gives_numpys_bits(activation, dtype):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 9, 8, 3)).astype(dtype)
+    kernel = rng.standard_normal((3, 3, 3, 4)).astype(dtype)
+    bias = rng.standard_normal(4).astype(dtype)
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            tensors = [gn.tensor(a, requires_grad=True) for a in (x, kernel, bias)]
+            out = gn.nn.conv2d(*tensors, padding="same", activation=activation)
+            gn.sum(out * out).backward()
+            results.append([out.numpy().tobytes()] + [t.grad.numpy().tobytes() for t in tensors])
+        finally:
+            kernels.use_native(previous)
+    assert results[0] == results[1]

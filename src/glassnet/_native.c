@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Long loops get an AVX2 copy where the CPU has it, chosen at load time (GCC on Linux);
@@ -515,6 +516,51 @@ release_g:
     return result;
 }
 
+/* ----- finite check ------------------------------------------------------------------------ */
+/* Whether every number is finite (np.isfinite(a).all()): its exponent bits are not all
+   ones. Read as integers, so the loop vectorizes and NaN compares raise no flag. */
+#define ALL_FINITE(T, U, EXPONENT)                                                            \
+    WIDE_LOOP static int all_finite_##T(const U *restrict bits, Py_ssize_t n) {               \
+        const Py_ssize_t block = 1024;                                                        \
+        for (Py_ssize_t start = 0; start < n; start += block) {                               \
+            Py_ssize_t stop = start + block < n ? start + block : n;                          \
+            U seen = 0;                                                                       \
+            for (Py_ssize_t i = start; i < stop; i++)                                         \
+                seen |= (U)((bits[i] & EXPONENT) == EXPONENT);                                \
+            if (seen) return 0;                                                               \
+        }                                                                                     \
+        return 1;                                                                             \
+    }
+
+ALL_FINITE(float, uint32_t, 0x7f800000u)
+ALL_FINITE(double, uint64_t, 0x7ff0000000000000ull)
+
+/* all_finite(arrays): True or False; None when some array is not a C-contiguous float32 or
+   float64 buffer (the caller then asks NumPy). */
+static PyObject *all_finite(PyObject *self, PyObject *arrays) {
+    if (!PyList_Check(arrays)) {
+        PyErr_SetString(PyExc_TypeError, "all_finite() takes a list of arrays");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(arrays); k++) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(PyList_GET_ITEM(arrays, k), &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        Kind kind = kind_of(&view);
+        int finite = 1;
+        if (kind == F32)
+            finite = all_finite_float(view.buf, view.len / 4);
+        else if (kind == F64)
+            finite = all_finite_double(view.buf, view.len / 8);
+        PyBuffer_Release(&view);
+        if (kind == OTHER) Py_RETURN_NONE;
+        if (!finite) Py_RETURN_FALSE;
+    }
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef methods[] = {
     {"adam", (PyCFunction)(void (*)(void))adam, METH_FASTCALL,
      "adam(w, grads, m, v, v_hat, c1, c2, alpha, eps): one Adam step over flat buffers."},
@@ -522,6 +568,8 @@ static PyMethodDef methods[] = {
      "bias_relu(z, bias, relu): z += bias, then relu, in place on a matrix."},
     {"dense_grad", (PyCFunction)(void (*)(void))dense_grad, METH_FASTCALL,
      "dense_grad(g, y, act, d, db): d = g * act'(y) from the output y; db = d summed over rows."},
+    {"all_finite", all_finite, METH_O,
+     "all_finite(arrays): whether every number of every array is finite (None: ask NumPy)."},
     {"maxpool2d_forward", (PyCFunction)(void (*)(void))maxpool2d_forward, METH_FASTCALL,
      "maxpool2d_forward(x, out, first, geometry): window maxima and the offset of each one's first."},
     {"maxpool2d_backward", (PyCFunction)(void (*)(void))maxpool2d_backward, METH_FASTCALL,

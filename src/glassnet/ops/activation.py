@@ -82,6 +82,8 @@ OUTPUT_RULES = {
     "tanh": (lambda xp, x: xp.tanh(x), lambda y: 1 - y * y),
     "relu": (lambda xp, x: xp.maximum(x, 0), lambda y: y > 0),
 }
+# The same derivatives' codes in the compiled kernels (glassnet.kernels: dense_grad).
+KERNEL_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
 
 
 class Sigmoid(Function):

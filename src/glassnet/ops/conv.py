@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function, Tensor
-from .activation import OUTPUT_RULES
+from .activation import KERNEL_CODES, OUTPUT_RULES
 
 __all__ = ["conv1d", "conv2d"]
 
@@ -199,6 +200,7 @@ class Conv2D(Function):
             if activation is not None:
                 _activate(xp, activation, flat_out)
         ctx.derivative = None if activation is None else OUTPUT_RULES[activation][1]
+        ctx.activation = activation
         ctx.save(x, kernel, out if activation is not None else None)
         ctx.geometry = ((rows[1], columns[1]), (h, w), out_shape, strides, dilation_rate)
         return out
@@ -234,11 +236,18 @@ class Conv2D(Function):
             # kernel[a, b]^T for each offset, (kh*kw, f, c): one product per offset gives that
             # offset's gradient contiguous, so col2im adds whole rows instead of strided pieces
             offset_kernels = xp.ascontiguousarray(kernel.reshape(kh * kw, c, f).transpose(0, 2, 1))
+        compiled = None
         if ctx.derivative is not None:  # a block's gradient before the activation
             masked = xp.empty((len(scratch), f), dtype=dtype)
+            compiled = kernels.native if grad.dtype == dtype == out.dtype and grad.flags.c_contiguous \
+                and type(grad) is np.ndarray else None
         for block in blocks:
             flat_grad = grad[block].reshape(-1, f)
-            if ctx.derivative is not None:
+            if compiled is not None:  # the same product in one pass, no mask array (see kernels)
+                flat_grad = masked[: len(flat_grad)]
+                compiled.dense_grad(grad[block].reshape(-1, f), out[block].reshape(-1, f),
+                                    KERNEL_CODES[ctx.activation], flat_grad, None)
+            elif ctx.derivative is not None:
                 # d/d(pre-activation) = grad * activation'(pre-activation), written from the output
                 flat_grad = xp.multiply(flat_grad, ctx.derivative(out[block].reshape(-1, f)),
                                         out=masked[: len(flat_grad)])

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import Function, Tensor
-from .activation import OUTPUT_RULES
+from .activation import KERNEL_CODES, OUTPUT_RULES
 from .elementwise import multiply
 from .shape import reshape, transpose
 
@@ -133,7 +133,6 @@ class Dense(Function):
 # The compiled kernels (glassnet.kernels) for what follows the product: the forward's
 # bias and relu, the backward's activation gradient with the bias gradient beside it.
 _FUSED_FORWARD = (None, "relu")
-_ACTIVATION_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3}
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -152,7 +151,7 @@ def _compiled_grad(compiled, grad, out, activation, need_bias):
     masked = np.empty(grad.shape, grad.dtype)
     flat = masked.reshape(-1, units)
     gbias = np.empty(units, grad.dtype) if need_bias and units > 1 and len(flat) else None
-    compiled.dense_grad(grad.reshape(-1, units), out.reshape(-1, units), _ACTIVATION_CODES[activation], flat, gbias)
+    compiled.dense_grad(grad.reshape(-1, units), out.reshape(-1, units), KERNEL_CODES[activation], flat, gbias)
     return masked, gbias
 
 

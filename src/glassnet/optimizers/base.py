@@ -19,7 +19,8 @@ work arrays shaped like ``w``, kept between steps so a step allocates nothing).
 Slots are created in the variable's dtype, and only Python floats meet the
 arrays, so a float32 variable stays float32. Where the variables share one float
 dtype, weights, gradients and slots live in flat buffers and ``_update`` runs once
-over all of them (:mod:`glassnet.optimizers.flat`).
+over all of them (:mod:`glassnet.optimizers.flat`); a subclass may also offer a compiled
+stand-in for it there (``_native_update``, see :mod:`glassnet.kernels`).
 
 State for saving: ``variables`` lists the live state arrays (``iterations``
 first, then ``learning_rate`` when it is a number, then each slot for every
@@ -302,9 +303,9 @@ class Optimizer:
             trainable_variables: the Variables (or float arrays) to update; may be
                 omitted once the optimizer is built, meaning the variables it was built with.
             check: optional callable given the list of gradient arrays about to be
-                applied (one flat array when the flat buffers serve the step); if it
-                raises, nothing has changed. ``train_step`` checks for NaN and Inf here,
-                in one call over the flat buffer.
+                applied (one flat array when the flat buffers serve the step; one per
+                variable when the compiled update reads them where they lie); if it
+                raises, nothing has changed. ``train_step`` checks for NaN and Inf here.
         """
         grads = grads if isinstance(grads, (list, tuple)) else list(grads)
         if trainable_variables is None:

@@ -348,3 +348,53 @@ def test_compiled_conv_activation_gradient_gives_numpys_bits(activation, dtype):
         finally:
             kernels.use_native(previous)
     assert results[0] == results[1]
+
+
+# ----- sparse softmax cross-entropy ----------------------------------------------------------
+def _xent_both_ways(labels, logits, upstream, native):
+    previous = kernels.use_native(native)
+    try:
+        tensor = gn.tensor(logits, requires_grad=True)
+        loss = gn.nn.sparse_softmax_cross_entropy_with_logits(labels, tensor)
+        loss.backward(gn.tensor(upstream))
+        return loss.numpy(), tensor.grad.numpy()
+    finally:
+        kernels.use_native(previous)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, classes", [(1, 1), (3, 2), (32, 4), (32, 7), (32, 8), (33, 10), (5, 17),
+                                           (4, 128), (3, 129), (2, 1000)])
+def test_compiled_sparse_cross_entropy_gives_numpys_bits(rows, classes, dtype):
+    rng = np.random.default_rng(rows * classes)
+    logits = (rng.standard_normal((rows, classes)) * 10.0 ** rng.integers(-2, 3, (rows, 1))).astype(dtype)
+    logits[0, 0] = 1e4 if classes > 1 else 0.0   # one row with a certain answer
+    logits[-1, -1] = -0.0
+    labels = rng.integers(0, classes, rows)
+    upstream = rng.standard_normal(rows).astype(dtype)
+    (loss_c, grad_c), (loss_n, grad_n) = (_xent_both_ways(labels, logits, upstream, native) for native in (True, False))
+    assert loss_c.dtype == dtype and grad_c.dtype == dtype
+    assert loss_c.tobytes() == loss_n.tobytes()
+    assert grad_c.tobytes() == grad_n.tobytes()
+
+
+@needs_kernels
+def test_compiled_sparse_cross_entropy_reports_bad_labels_as_numpy_does():
+    logits = np.zeros((3, 4), np.float32)
+    for labels in ([0, 4, 1], [0, -1, 1]):
+        with pytest.raises(ValueError, match=r"labels must be in \[0, 4\)"):
+            gn.nn.sparse_softmax_cross_entropy_with_logits(np.array(labels), logits)
+    loss = gn.nn.sparse_softmax_cross_entropy_with_logits(np.array([0, 3, 1], np.uint8), logits)
+    np.testing.assert_allclose(loss.numpy(), np.log(4.0), rtol=1e-6)
+
+
+@needs_kernels
+def test_the_cross_entropy_kernel_refuses_bad_calls():
+    with pytest.raises(TypeError, match="stage"):
+        kernels.native.xent_step(5, np.zeros((2, 2), np.float32))
+    with pytest.raises(IndexError, match="label 2"):
+        kernels.native.xent_step(3, np.zeros((1, 2), np.float32), np.zeros(1, np.float32),
+                                 np.array([2]), np.zeros(1, np.float32))
+    with pytest.raises(TypeError, match="int64"):
+        kernels.native.xent_step(4, np.zeros((1, 2), np.float32), np.array([1], np.int32), np.ones(1, np.float32))

@@ -4,8 +4,10 @@
    operations of the NumPy code it stands in for (see glassnet/kernels.py), so both give
    the same bits: built with -ffp-contract=off (no fused multiply-add) and without
    -ffast-math, every +, -, *, / and sqrt is one IEEE operation, rounded as NumPy rounds
-   it. What the kernels save is the passes over memory and the per-call cost of a dozen
-   NumPy calls, not arithmetic.
+   it (setup.py's -fno-math-errno and -fno-trapping-math only let loops vectorize: no
+   result changes). Where NumPy's own code decides a result (its exp, log and tanh, its
+   BLAS products, its pairwise sums) the kernels stay out. What they save is the passes
+   over memory and the per-call cost of a dozen NumPy calls, not arithmetic.
 
    Arrays arrive through the buffer protocol (no NumPy headers needed to build); the
    Python side checks dtypes, shapes and contiguity before calling, and these functions
@@ -59,8 +61,7 @@ static int get_floats(PyObject *obj, Py_buffer *view, int writable, const char *
      tmp = g * g; tmp -= v; tmp *= c2; v += tmp
      [amsgrad: vh = max(vh, v); v := vh]
      tmp = sqrt(v); tmp += eps; tmp = m / tmp; tmp *= alpha; w -= tmp
-   np.maximum(vh, v) returns vh's element when either is NaN... both are NaN-propagating:
-   NumPy's maximum returns NaN if either is NaN, and so does the expression below. */
+   np.maximum(a, b) is (a > b || a is NaN) ? a : b: NaN when either is, b on a tie. */
 #define ADAM_LOOP(T, SQRT)                                                                 \
     WIDE_LOOP static void adam_##T(T *restrict w, const T *restrict g, T *restrict m, T *restrict v, \
                          T *restrict vh, Py_ssize_t n, T c1, T c2, T alpha, T eps) {         \
@@ -72,7 +73,7 @@ static int get_floats(PyObject *obj, Py_buffer *view, int writable, const char *
             v[i] = vi;                                                                     \
             if (vh) {                                                                      \
                 T hi = vh[i];                                                              \
-                hi = (hi != hi || vi != vi) ? (hi != hi ? hi : vi) : (hi > vi ? hi : vi);  \
+                hi = (hi > vi || hi != hi) ? hi : vi;                                      \
                 vh[i] = hi;                                                                \
                 vi = hi;                                                                   \
             }                                                                              \
@@ -194,8 +195,8 @@ fail_w:
                             for (Py_ssize_t ch = 0; ch < c; ch++) { /* branch-free: SIMD */   \
                                 T a = o[ch], v = src[ch];                                     \
                                 int a_nan = a != a, v_nan = v != v;                           \
-                                int keep_a = a_nan | ((!v_nan) & (a > v));                      \
-                                int moved = (!a_nan) & (v_nan | (v > a));                       \
+                                int keep_a = (a > v) | a_nan; /* NumPy's maximum */           \
+                                int moved = (!a_nan) & (v_nan | (v > a));                     \
                                 o[ch] = keep_a ? a : v;                                       \
                                 f[ch] = moved ? (v_nan ? -1 : k) : f[ch];                     \
                             }                                                                 \
@@ -516,6 +517,162 @@ release_g:
     return result;
 }
 
+/* ----- sparse softmax cross-entropy from logits ------------------------------------------- */
+/* NumPy's sum of a contiguous row, as np.add.reduce(row) forms it: from +0, add the pairwise
+   sum (fewer than 8 numbers one by one; up to 128 in 8 running sums combined as a tree;
+   longer rows halved at a multiple of 8). */
+#define PAIRWISE(T)                                                                           \
+    static T pairwise_##T(const T *a, Py_ssize_t n) {                                         \
+        if (n < 8) {                                                                          \
+            T res = (T)0;                                                                     \
+            for (Py_ssize_t i = 0; i < n; i++) res = res + a[i];                              \
+            return res;                                                                       \
+        }                                                                                     \
+        if (n <= 128) {                                                                       \
+            T r[8];                                                                           \
+            for (int j = 0; j < 8; j++) r[j] = a[j];                                          \
+            Py_ssize_t i = 8;                                                                 \
+            for (; i < n - (n % 8); i += 8)                                                   \
+                for (int j = 0; j < 8; j++) r[j] = r[j] + a[i + j];                           \
+            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));        \
+            for (; i < n; i++) res = res + a[i];                                              \
+            return res;                                                                       \
+        }                                                                                     \
+        Py_ssize_t half = n / 2;                                                              \
+        half -= half % 8;                                                                     \
+        return pairwise_##T(a, half) + pairwise_##T(a + half, n - half);                      \
+    }
+
+/* The three loops of losses.py's forward around NumPy's exp and log (which stay NumPy's):
+     1. shifted = logits - max(row)                      (then e = np.exp(shifted))
+     2. s = 0 + pairwise sum of e's row                  (then np.log(s) in place)
+     3. shifted -= log s; loss = 0 - shifted[row, label]
+   and of its backward: d = np.exp(log_probs); d[row, label] -= 1; d *= grad[row]. */
+#define SOFTMAX_XENT(T)                                                                       \
+    PAIRWISE(T)                                                                               \
+    static void row_shift_##T(const T *x, T *out, Py_ssize_t rows, Py_ssize_t k) {            \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            const T *row = x + r * k;                                                         \
+            T top = row[0];                                                                   \
+            for (Py_ssize_t j = 1; j < k; j++)                                                \
+                top = (top > row[j] || top != top) ? top : row[j];                            \
+            for (Py_ssize_t j = 0; j < k; j++) out[r * k + j] = row[j] - top;                 \
+        }                                                                                     \
+    }                                                                                         \
+    static void row_sums_##T(const T *e, T *sums, Py_ssize_t rows, Py_ssize_t k) {            \
+        for (Py_ssize_t r = 0; r < rows; r++) sums[r] = (T)0 + pairwise_##T(e + r * k, k);    \
+    }                                                                                         \
+    static void pick_##T(T *shifted, const T *log_sums, const int64_t *labels, T *loss,       \
+                         Py_ssize_t rows, Py_ssize_t k) {                                     \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            T *row = shifted + r * k;                                                         \
+            for (Py_ssize_t j = 0; j < k; j++) row[j] = row[j] - log_sums[r];                 \
+            loss[r] = (T)0 - row[labels[r]];                                                  \
+        }                                                                                     \
+    }                                                                                         \
+    static void xent_grad_##T(T *d, const int64_t *labels, const T *grad, Py_ssize_t rows,    \
+                              Py_ssize_t k) {                                                 \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            T *row = d + r * k;                                                               \
+            row[labels[r]] = row[labels[r]] - (T)1;                                           \
+            for (Py_ssize_t j = 0; j < k; j++) row[j] = row[j] * grad[r];                     \
+        }                                                                                     \
+    }
+
+SOFTMAX_XENT(float)
+SOFTMAX_XENT(double)
+
+/* Labels: a C-contiguous int64 vector with `rows` entries, each in [0, k). */
+static int get_labels(PyObject *obj, Py_buffer *view, Py_ssize_t rows, Py_ssize_t k) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_SetString(PyExc_TypeError, "labels must be a C-contiguous int64 array");
+        return -1;
+    }
+    const char *f = view->format;
+    if (f && (f[0] == '<' || f[0] == '=' || f[0] == '@')) f++;
+    if (!f || !((f[0] == 'q' || f[0] == 'l') && f[1] == '\0') || view->itemsize != 8 ||
+        view->len != rows * 8) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "labels must be int64, one per row");
+        return -1;
+    }
+    const int64_t *labels = view->buf;
+    for (Py_ssize_t r = 0; r < rows; r++)
+        if (labels[r] < 0 || labels[r] >= k) {
+            PyBuffer_Release(view);
+            PyErr_Format(PyExc_IndexError, "label %lld is not in [0, %zd)", (long long)labels[r], k);
+            return -1;
+        }
+    return 0;
+}
+
+/* xent_step(stage, ...): stage 1 (logits, shifted), 2 (e, sums), 3 (shifted, log_sums,
+   labels, loss), 4 (d, labels, grad); every float array of one dtype, matrices (rows, k)
+   and vectors (rows,). */
+static PyObject *xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const int arity[] = {0, 3, 3, 5, 4};
+    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
+    if (stage == -1 && PyErr_Occurred()) return NULL;
+    if (stage < 1 || stage > 4 || nargs != arity[stage]) {
+        PyErr_SetString(PyExc_TypeError, "xent_step(): unknown stage or wrong number of arguments");
+        return NULL;
+    }
+    Py_buffer a, b, c, labels;
+    int have_c = 0, have_labels = 0;
+    PyObject *result = NULL;
+    if (get_floats(args[1], &a, stage >= 3, "a matrix") != 0) return NULL;
+    if (a.ndim != 2) {
+        PyErr_SetString(PyExc_ValueError, "xent_step(): expected a (rows, classes) matrix");
+        goto done_a;
+    }
+    Py_ssize_t rows = a.shape[0], k = a.shape[1];
+    Kind kind = kind_of(&a);
+    int b_is_matrix = stage == 1;
+    int b_writable = stage == 1 || stage == 2;
+    PyObject *b_obj = stage == 4 ? args[3] : args[2];
+    if (get_floats(b_obj, &b, b_writable, "an array") != 0) goto done_a;
+    if (check_matrix(&b, kind, b_is_matrix ? rows * k : rows, "xent_step()") != 0) goto done_b;
+    if (stage == 3 || stage == 4) {
+        if (get_labels(stage == 3 ? args[3] : args[2], &labels, rows, k) != 0) goto done_b;
+        have_labels = 1;
+    }
+    if (stage == 3) {
+        if (get_floats(args[4], &c, 1, "the losses") != 0) goto done_labels;
+        have_c = 1;
+        if (check_matrix(&c, kind, rows, "xent_step(): the losses") != 0) goto done_c;
+    }
+    if (rows && k == 0) {
+        PyErr_SetString(PyExc_ValueError, "xent_step(): no classes");
+        goto done_c;
+    }
+    if (kind == F32) {
+        switch (stage) {
+        case 1: row_shift_float(a.buf, b.buf, rows, k); break;
+        case 2: row_sums_float(a.buf, b.buf, rows, k); break;
+        case 3: pick_float(a.buf, b.buf, labels.buf, c.buf, rows, k); break;
+        default: xent_grad_float(a.buf, labels.buf, b.buf, rows, k);
+        }
+    } else {
+        switch (stage) {
+        case 1: row_shift_double(a.buf, b.buf, rows, k); break;
+        case 2: row_sums_double(a.buf, b.buf, rows, k); break;
+        case 3: pick_double(a.buf, b.buf, labels.buf, c.buf, rows, k); break;
+        default: xent_grad_double(a.buf, labels.buf, b.buf, rows, k);
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done_c:
+    if (have_c) PyBuffer_Release(&c);
+done_labels:
+    if (have_labels) PyBuffer_Release(&labels);
+done_b:
+    PyBuffer_Release(&b);
+done_a:
+    PyBuffer_Release(&a);
+    return result;
+}
+
 /* ----- finite check ------------------------------------------------------------------------ */
 /* Whether every number is finite (np.isfinite(a).all()): its exponent bits are not all
    ones. Read as integers, so the loop vectorizes and NaN compares raise no flag. */
@@ -568,6 +725,8 @@ static PyMethodDef methods[] = {
      "bias_relu(z, bias, relu): z += bias, then relu, in place on a matrix."},
     {"dense_grad", (PyCFunction)(void (*)(void))dense_grad, METH_FASTCALL,
      "dense_grad(g, y, act, d, db): d = g * act'(y) from the output y; db = d summed over rows."},
+    {"xent_step", (PyCFunction)(void (*)(void))xent_step, METH_FASTCALL,
+     "xent_step(stage, ...): the loops of sparse softmax cross-entropy around NumPy's exp and log."},
     {"all_finite", all_finite, METH_O,
      "all_finite(arrays): whether every number of every array is finite (None: ask NumPy)."},
     {"maxpool2d_forward", (PyCFunction)(void (*)(void))maxpool2d_forward, METH_FASTCALL,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function, Tensor, as_array
 from .activation import _float_input
 from .reduction import normalize_axes
@@ -51,6 +52,12 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, labels, logits):
+        compiled = kernels.native
+        if compiled is not None and _compiled_xent_fits(labels, logits):
+            loss = _compiled_xent_forward(ctx, compiled, labels, logits)
+            if loss is not None:
+                return loss
+        ctx.compiled = False
         xp = ctx.xp
         host = type(logits) is np.ndarray  # NumPy's reductions without their Python wrappers
         shifted = logits - (np.maximum.reduce(logits, axis=-1, keepdims=True) if host
@@ -81,9 +88,46 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
         rows, flat_labels, log_probs = ctx.saved
         # d/dlogits = softmax(logits) - one_hot(label), softmax = e^(log_softmax); labels: none
         d_logits = ctx.xp.exp(log_probs)
+        compiled = kernels.native
+        if ctx.compiled and compiled is not None and type(grad) is np.ndarray and grad.dtype == d_logits.dtype:
+            compiled.xent_step(4, d_logits, flat_labels, np.ascontiguousarray(grad).reshape(-1))
+            return None, d_logits
+        if rows is None:  # recorded by the kernels, which are off now
+            rows = np.arange(flat_labels.size)
         d_logits.reshape(-1, d_logits.shape[-1])[rows, flat_labels] -= 1
         d_logits *= grad[..., None]  # d_logits is ours alone: scale in place
         return None, d_logits
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _compiled_xent_fits(labels, logits) -> bool:
+    """Whether the compiled kernels take this batch: (rows, classes) contiguous NumPy floats
+    and one integer label per row."""
+    return (type(logits) is np.ndarray and type(labels) is np.ndarray and logits.ndim == 2
+            and logits.dtype in _KERNEL_DTYPES and logits.flags.c_contiguous
+            and labels.dtype.kind in "iu" and labels.size == logits.shape[0])
+
+
+def _compiled_xent_forward(ctx, compiled, labels, logits):
+    """The forward below with its loops compiled (see glassnet.kernels): max out, exp
+    (NumPy's), row sums in NumPy's order, log (NumPy's), pick. The same bits; None (and
+    nothing kept) when a label is out of range, which the NumPy code then reports."""
+    flat_labels = np.ascontiguousarray(labels.reshape(-1), dtype=np.int64)
+    shifted = np.empty(logits.shape, logits.dtype)
+    compiled.xent_step(1, logits, shifted)
+    sums = np.empty(len(logits), logits.dtype)
+    compiled.xent_step(2, np.exp(shifted), sums)
+    np.log(sums, out=sums)
+    loss = np.empty(len(logits), logits.dtype)
+    try:
+        compiled.xent_step(3, shifted, sums, flat_labels, loss)
+    except IndexError:
+        return None
+    ctx.compiled = True
+    ctx.save(None, flat_labels, shifted)
+    return loss.reshape(labels.shape)
 
 
 class SoftmaxCrossEntropyWithLogits(Function):

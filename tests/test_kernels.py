@@ -6,6 +6,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import kernels
+from glassnet.ops.losses import binary_crossentropy_from_probabilities
 from glassnet.optimizers import SGD, Adam, AdamW
 
 needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
@@ -292,9 +293,11 @@ def test_compiled_dense_on_sequences_and_mixed_dtypes_falls_back_or_matches():
 def test_dense_kernels_refuse_mismatched_arrays():
     z = np.zeros((2, 3), np.float32)
     with pytest.raises(ValueError, match="bias"):
-        kernels.native.bias_relu(z, np.zeros(4, np.float32), True)
+        kernels.native.bias_act(z, np.zeros(4, np.float32), 1)
     with pytest.raises(ValueError, match="matrix"):
-        kernels.native.bias_relu(np.zeros(3, np.float32), None, True)
+        kernels.native.bias_act(np.zeros(3, np.float32), None, 1)
+    with pytest.raises(ValueError, match="mode"):
+        kernels.native.bias_act(z, None, 4)
     with pytest.raises(ValueError, match="outputs"):
         kernels.native.dense_grad(z, np.zeros((3, 2), np.float64), 1, np.empty_like(z), None)
     with pytest.raises(ValueError, match="activation code"):
@@ -398,3 +401,60 @@ def test_the_cross_entropy_kernel_refuses_bad_calls():
                                  np.array([2]), np.zeros(1, np.float32))
     with pytest.raises(TypeError, match="int64"):
         kernels.native.xent_step(4, np.zeros((1, 2), np.float32), np.array([1], np.int32), np.ones(1, np.float32))
+
+
+# ----- binary cross-entropy from probabilities -----------------------------------------------
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (32, 1), (7, 3)])
+def test_compiled_binary_cross_entropy_gives_numpys_bits(shape, dtype):
+    rng = np.random.default_rng(int(np.prod(shape)))
+    probs = rng.uniform(0, 1, shape).astype(dtype)
+    probs.flat[0] = 0.0                     # clipped below
+    probs.flat[-1] = 1.0                    # clipped above
+    labels = rng.integers(0, 2, shape)      # integers: converted as NumPy's code converts them
+    upstream = rng.standard_normal(shape).astype(dtype)
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            tensor = gn.tensor(probs, requires_grad=True)
+            loss = binary_crossentropy_from_probabilities(labels, tensor, 1e-7)
+            loss.backward(gn.tensor(upstream))
+            results.append((loss.numpy(), tensor.grad.numpy()))
+        finally:
+            kernels.use_native(previous)
+    for a, b in zip(*results):
+        assert a.dtype == dtype
+        assert a.tobytes() == b.tobytes()
+
+
+@needs_kernels
+def test_compiled_binary_cross_entropy_keeps_nan_and_the_clip():
+    probs = np.array([np.nan, 1e-9, 0.5, 1 - 1e-9], np.float32)
+    labels = np.array([1.0, 1.0, 0.0, 0.0], np.float32)
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            tensor = gn.tensor(probs, requires_grad=True)
+            gn.sum(binary_crossentropy_from_probabilities(labels, tensor, 1e-7)).backward()
+            results.append(tensor.grad.numpy())
+        finally:
+            kernels.use_native(previous)
+    assert results[0].tobytes() == results[1].tobytes()
+    assert np.isnan(results[0][0]) and results[0][1] == 0 and results[0][3] == 0  # no gradient where clipped
+
+
+@needs_kernels
+def test_compiled_dense_sigmoid_at_the_extremes():
+    x = np.array([[1.0], [-1.0], [0.0], [np.nan]], np.float32)
+    kernel = np.array([[1e4, -1e4, 1.0]], np.float32)
+    upstream = np.ones((4, 3), np.float32)
+    with np.errstate(invalid="ignore"):
+        results = [_dense_both_ways(x, kernel, np.zeros(3, np.float32), "sigmoid", upstream, native)
+                   for native in (True, False)]
+    for a, b in zip(*results):
+        assert a.tobytes() == b.tobytes()
+    np.testing.assert_allclose(results[0][0][:3], [[1, 0, 0.7310586], [0, 1, 0.2689414], [0.5, 0.5, 0.5]], rtol=1e-6)
+    assert np.isnan(results[0][0][3]).all()

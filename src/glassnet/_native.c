@@ -367,22 +367,33 @@ static PyObject *maxpool2d_backward(PyObject *self, PyObject *const *args, Py_ss
 }
 
 /* ----- dense and conv layers: bias, activation, their gradients ------------------------- */
-/* Forward, in place on the fresh product z (rows x units): z += bias (broadcast over rows),
-   then for relu z = maximum(z, 0) with NumPy's rule (NaN stays; 0 on a tie, so -0 -> +0).
-   Sigmoid and tanh are not here: their exp and tanh are NumPy's own SIMD code, whose last
-   bit a C library's need not match. */
-#define BIAS_RELU(T)                                                                          \
-    WIDE_LOOP static void bias_relu_##T(T *restrict z, const T *restrict bias, Py_ssize_t rows, \
-                                        Py_ssize_t units, int relu) {                         \
+/* Forward, in place on the fresh product z (rows x units), in modes:
+     BIAS:    z = z + bias
+     RELU:    z = maximum(z + bias, 0) with NumPy's rule (NaN stays; 0 on a tie: -0 -> +0)
+     NEGATE:  z = -(z + bias), the first step of the sigmoid, whose exp is NumPy's own
+     RECIPROCAL_ONE_PLUS: z = 1 / (z + 1), its last step (the bias is not read)
+   (the bias may be absent). Sigmoid's exp and tanh stay NumPy's: their SIMD code decides
+   the last bit, which a C library's need not match. */
+enum { MODE_BIAS = 0, MODE_RELU = 1, MODE_NEGATE = 2, MODE_RECIPROCAL_ONE_PLUS = 3 };
+
+#define BIAS_ACT(T)                                                                           \
+    WIDE_LOOP static void bias_act_##T(T *restrict z, const T *restrict bias, Py_ssize_t rows,  \
+                                       Py_ssize_t units, int mode) {                          \
         for (Py_ssize_t r = 0; r < rows; r++) {                                               \
             T *restrict row = z + r * units;                                                  \
+            if (mode == MODE_RECIPROCAL_ONE_PLUS) {                                           \
+                for (Py_ssize_t j = 0; j < units; j++) row[j] = (T)1 / (row[j] + (T)1);       \
+                continue;                                                                     \
+            }                                                                                 \
             if (bias)                                                                         \
                 for (Py_ssize_t j = 0; j < units; j++) row[j] = row[j] + bias[j];             \
-            if (relu)                                                                         \
+            if (mode == MODE_RELU)                                                            \
                 for (Py_ssize_t j = 0; j < units; j++) {                                      \
                     T v = row[j];                                                             \
                     row[j] = (v > (T)0 || v != v) ? v : (T)0;                                 \
                 }                                                                             \
+            else if (mode == MODE_NEGATE)                                                     \
+                for (Py_ssize_t j = 0; j < units; j++) row[j] = -row[j];                      \
         }                                                                                     \
     }
 
@@ -422,8 +433,8 @@ enum { ACT_NONE = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
         }                                                                                     \
     }
 
-BIAS_RELU(float)
-BIAS_RELU(double)
+BIAS_ACT(float)
+BIAS_ACT(double)
 DENSE_GRAD(float)
 DENSE_GRAD(double)
 
@@ -436,36 +447,40 @@ static int check_matrix(Py_buffer *view, Kind kind, Py_ssize_t count, const char
     return 0;
 }
 
-/* bias_relu(z, bias or None, relu): z (rows, units) in place. */
-static PyObject *bias_relu(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* bias_act(z, bias or None, mode): z (rows, units) in place. */
+static PyObject *bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "bias_relu() takes 3 arguments");
+        PyErr_SetString(PyExc_TypeError, "bias_act() takes 3 arguments");
         return NULL;
     }
-    int relu = PyObject_IsTrue(args[2]);
-    if (relu < 0) return NULL;
+    long mode = PyLong_AsLong(args[2]);
+    if (mode == -1 && PyErr_Occurred()) return NULL;
+    if (mode < MODE_BIAS || mode > MODE_RECIPROCAL_ONE_PLUS) {
+        PyErr_SetString(PyExc_ValueError, "bias_act(): unknown mode");
+        return NULL;
+    }
     Py_buffer z, b;
     int have_bias = args[1] != Py_None;
     if (get_floats(args[0], &z, 1, "outputs") != 0) return NULL;
     if (z.ndim != 2) {
         PyBuffer_Release(&z);
-        PyErr_SetString(PyExc_ValueError, "bias_relu(): outputs must be a matrix");
+        PyErr_SetString(PyExc_ValueError, "bias_act(): outputs must be a matrix");
         return NULL;
     }
     Py_ssize_t rows = z.shape[0], units = z.shape[1];
     Kind kind = kind_of(&z);
     if (have_bias) {
         if (get_floats(args[1], &b, 0, "bias") != 0) { PyBuffer_Release(&z); return NULL; }
-        if (check_matrix(&b, kind, units, "bias_relu(): the bias") != 0) {
+        if (check_matrix(&b, kind, units, "bias_act(): the bias") != 0) {
             PyBuffer_Release(&b);
             PyBuffer_Release(&z);
             return NULL;
         }
     }
     if (kind == F32)
-        bias_relu_float(z.buf, have_bias ? b.buf : NULL, rows, units, relu);
+        bias_act_float(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode);
     else
-        bias_relu_double(z.buf, have_bias ? b.buf : NULL, rows, units, relu);
+        bias_act_double(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode);
     if (have_bias) PyBuffer_Release(&b);
     PyBuffer_Release(&z);
     Py_RETURN_NONE;
@@ -673,6 +688,89 @@ done_a:
     return result;
 }
 
+/* ----- binary cross-entropy from probabilities ------------------------------------------ */
+/* losses.py's loops around NumPy's two logs, elementwise over flat arrays:
+     1. p = minimum(maximum(probs, eps), 1 - eps) (NumPy's NaN rules); shifted = p + eps;
+        not_p = (1 - p) + eps; not_z = 1 - z; inside = (p == probs) as 1 or 0
+        (then np.log(shifted) and np.log(not_p))
+     2. loss = 0 - (log_shifted * z + log_not_p * not_z)
+     3. backward: d = ((not_z / not_p) - (z / shifted)) * grad * inside
+   `high` is 1 - eps as NumPy rounds it: the Python float difference, then the dtype. */
+#define BCE(T)                                                                                \
+    static void bce_prepare_##T(const T *probs, const T *z, T *shifted, T *not_p, T *not_z,   \
+                                T *inside, Py_ssize_t n, T eps, T high) {                     \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
+            T q = probs[i];                                                                   \
+            T p = (q > eps || q != q) ? q : eps;                                              \
+            p = (p < high || p != p) ? p : high;                                              \
+            shifted[i] = p + eps;                                                             \
+            not_p[i] = ((T)1 - p) + eps;                                                      \
+            not_z[i] = (T)1 - z[i];                                                           \
+            inside[i] = (T)(p == q);                                                          \
+        }                                                                                     \
+    }                                                                                         \
+    static void bce_loss_##T(const T *log_shifted, const T *z, const T *log_not_p,            \
+                             const T *not_z, T *loss, Py_ssize_t n) {                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            loss[i] = (T)0 - (log_shifted[i] * z[i] + log_not_p[i] * not_z[i]);               \
+    }                                                                                         \
+    static void bce_grad_##T(const T *z, const T *not_z, const T *shifted, const T *not_p,    \
+                             const T *inside, const T *grad, T *d, Py_ssize_t n) {            \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            d[i] = ((not_z[i] / not_p[i]) - (z[i] / shifted[i])) * grad[i] * inside[i];       \
+    }
+
+BCE(float)
+BCE(double)
+
+/* bce_step(stage, arrays..., [eps, high]): stage 1 (probs, z, shifted, not_p, not_z, inside,
+   eps, high), 2 (log_shifted, z, log_not_p, not_z, loss), 3 (z, not_z, shifted, not_p,
+   inside, grad, d); all of one float dtype and one size; the last of each list is written
+   (stage 1: the last four). */
+static PyObject *bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const int arrays_of[] = {0, 6, 5, 7}, written_from[] = {0, 2, 4, 6};
+    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
+    if (stage == -1 && PyErr_Occurred()) return NULL;
+    if (stage < 1 || stage > 3 || nargs != 1 + arrays_of[stage] + (stage == 1 ? 2 : 0)) {
+        PyErr_SetString(PyExc_TypeError, "bce_step(): unknown stage or wrong number of arguments");
+        return NULL;
+    }
+    double eps = 0, high = 0;
+    if (stage == 1) {
+        eps = PyFloat_AsDouble(args[7]);
+        high = PyFloat_AsDouble(args[8]);
+        if (PyErr_Occurred()) return NULL;
+    }
+    Py_buffer views[7];
+    int count = arrays_of[stage], got = 0;
+    PyObject *result = NULL;
+    for (; got < count; got++)
+        if (get_floats(args[1 + got], &views[got], got >= written_from[stage], "an array") != 0) goto done;
+    Kind kind = kind_of(&views[0]);
+    for (int i = 1; i < count; i++)
+        if (kind_of(&views[i]) != kind || views[i].len != views[0].len) {
+            PyErr_SetString(PyExc_ValueError, "bce_step(): arrays differ in dtype or size");
+            goto done;
+        }
+    Py_ssize_t n = views[0].len / views[0].itemsize;
+    void *b[7];
+    for (int i = 0; i < count; i++) b[i] = views[i].buf;
+    if (kind == F32) {
+        if (stage == 1) bce_prepare_float(b[0], b[1], b[2], b[3], b[4], b[5], n, (float)eps, (float)high);
+        else if (stage == 2) bce_loss_float(b[0], b[1], b[2], b[3], b[4], n);
+        else bce_grad_float(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n);
+    } else {
+        if (stage == 1) bce_prepare_double(b[0], b[1], b[2], b[3], b[4], b[5], n, eps, high);
+        else if (stage == 2) bce_loss_double(b[0], b[1], b[2], b[3], b[4], n);
+        else bce_grad_double(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n);
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&views[i]);
+    return result;
+}
+
 /* ----- finite check ------------------------------------------------------------------------ */
 /* Whether every number is finite (np.isfinite(a).all()): its exponent bits are not all
    ones. Read as integers, so the loop vectorizes and NaN compares raise no flag. */
@@ -721,12 +819,14 @@ static PyObject *all_finite(PyObject *self, PyObject *arrays) {
 static PyMethodDef methods[] = {
     {"adam", (PyCFunction)(void (*)(void))adam, METH_FASTCALL,
      "adam(w, grads, m, v, v_hat, c1, c2, alpha, eps): one Adam step over flat buffers."},
-    {"bias_relu", (PyCFunction)(void (*)(void))bias_relu, METH_FASTCALL,
-     "bias_relu(z, bias, relu): z += bias, then relu, in place on a matrix."},
+    {"bias_act", (PyCFunction)(void (*)(void))bias_act, METH_FASTCALL,
+     "bias_act(z, bias, mode): the bias and a step of the activation, in place on a matrix."},
     {"dense_grad", (PyCFunction)(void (*)(void))dense_grad, METH_FASTCALL,
      "dense_grad(g, y, act, d, db): d = g * act'(y) from the output y; db = d summed over rows."},
     {"xent_step", (PyCFunction)(void (*)(void))xent_step, METH_FASTCALL,
      "xent_step(stage, ...): the loops of sparse softmax cross-entropy around NumPy's exp and log."},
+    {"bce_step", (PyCFunction)(void (*)(void))bce_step, METH_FASTCALL,
+     "bce_step(stage, ...): the loops of binary cross-entropy from probabilities around NumPy's log."},
     {"all_finite", all_finite, METH_O,
      "all_finite(arrays): whether every number of every array is finite (None: ask NumPy)."},
     {"maxpool2d_forward", (PyCFunction)(void (*)(void))maxpool2d_forward, METH_FASTCALL,

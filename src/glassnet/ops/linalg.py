@@ -94,9 +94,16 @@ class Dense(Function):
         ctx.derivative = None if activation is None else OUTPUT_RULES[activation][1]
         ctx.activation = activation
         compiled = kernels.native
-        if compiled is not None and activation in _FUSED_FORWARD and _kernel_fits(out, bias):
-            # bias and relu in one pass over the fresh product (the same bits: see kernels)
-            compiled.bias_relu(out.reshape(-1, out.shape[-1]), bias, activation is not None)
+        if compiled is not None and activation != "tanh" and _kernel_fits(out, bias):
+            # the bias and the activation's own loops in one pass each (the same bits: see kernels)
+            matrix = out.reshape(-1, out.shape[-1])
+            if activation == "sigmoid":  # 1 / (1 + e^-(z + b)), with NumPy's exp as _sigmoid has it
+                compiled.bias_act(matrix, bias, _NEGATE)
+                with np.errstate(over="ignore"):  # e^-z overflows to inf for z < -88: 1 / inf = 0
+                    np.exp(matrix, out=matrix)
+                compiled.bias_act(matrix, None, _RECIPROCAL_ONE_PLUS)
+            else:
+                compiled.bias_act(matrix, bias, _RELU if activation else _BIAS)
         else:
             if bias is not None:
                 out += bias  # out is fresh, so adding in place is safe
@@ -131,8 +138,8 @@ class Dense(Function):
 
 
 # The compiled kernels (glassnet.kernels) for what follows the product: the forward's
-# bias and relu, the backward's activation gradient with the bias gradient beside it.
-_FUSED_FORWARD = (None, "relu")
+# bias and activation, the backward's activation gradient with the bias gradient beside it.
+_BIAS, _RELU, _NEGATE, _RECIPROCAL_ONE_PLUS = range(4)  # bias_act's modes
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 

@@ -189,6 +189,10 @@ class BinaryCrossentropyFromProbabilities(Function):
 
     @staticmethod
     def forward(ctx, labels, probs, *, epsilon):
+        compiled = kernels.native
+        if compiled is not None and type(probs) is np.ndarray and probs.ndim and probs.dtype in _KERNEL_DTYPES \
+                and probs.flags.c_contiguous and type(labels) is np.ndarray and labels.shape == probs.shape:
+            return _compiled_bce_forward(ctx, compiled, labels, probs, epsilon)
         xp = ctx.xp
         # clip(probs, eps, 1 - eps) as two ufunc calls: np.clip's Python wrapper costs more
         # (in place only on arrays: a 0-d input gives NumPy scalars)
@@ -212,12 +216,31 @@ class BinaryCrossentropyFromProbabilities(Function):
     @staticmethod
     def backward(ctx, grad):
         z, not_z, shifted, not_p, inside = ctx.saved
+        compiled = kernels.native
+        if inside.dtype != bool and compiled is not None and type(grad) is np.ndarray and grad.dtype == z.dtype:
+            d_probs = np.empty(z.shape, z.dtype)  # the rule below in one pass (see kernels)
+            compiled.bce_step(3, z, not_z, shifted, not_p, inside,
+                              np.ascontiguousarray(np.broadcast_to(grad, z.shape)), d_probs)
+            return None, d_probs
         # d/dp = -z / (p + eps) + (1 - z) / ((1 - p) + eps), zero where the clip binds
         d_probs = not_z / not_p
         d_probs -= z / shifted
         d_probs *= grad
         d_probs *= inside
         return None, d_probs
+
+
+def _compiled_bce_forward(ctx, compiled, labels, probs, epsilon):
+    """The forward above with its loops compiled (see glassnet.kernels) around NumPy's own
+    two logs: the same bits. ``inside`` is kept as ones and zeros of the dtype (NumPy's
+    code keeps booleans: multiplying by either gives the same numbers)."""
+    z = np.ascontiguousarray(labels, dtype=probs.dtype)
+    shifted, not_p, not_z, inside = (np.empty(probs.shape, probs.dtype) for _ in range(4))
+    compiled.bce_step(1, probs, z, shifted, not_p, not_z, inside, epsilon, 1.0 - epsilon)
+    ctx.save(z, not_z, shifted, not_p, inside)
+    loss = np.log(shifted)
+    compiled.bce_step(2, loss, z, np.log(not_p), not_z, loss)
+    return loss
 
 
 # ----- validation -------------------------------------------------------------------

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-numpy bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# the same suite with the compiled kernels off: what a machine without a C compiler runs
+test-numpy: $(STAMP)
+	GLASSNET_NATIVE=0 $(BIN)/python -m pytest
 
 # Extra arguments for benchmarks/suite.py; peers installed in another environment are
 # found through its interpreter: make bench BENCH_ARGS="--python /path/to/peers/bin/python"

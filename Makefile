@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# setup.py compiles src/glassnet/_native.c when a C compiler is there (glassnet.kernels)
-$(STAMP): $(BIN)/python pyproject.toml setup.py src/glassnet/_native.c
+# setup.py compiles src/kernels/*.c when a C compiler is there (glassnet.kernels)
+$(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard src/kernels/*)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,plot]"
 	@$(BIN)/python -c "from glassnet import kernels; print('glassnet: compiled kernels', 'built' if kernels.available() else 'not built (no C compiler?): NumPy only')"

@@ -1,6 +1,8 @@
-"""Builds glassnet's optional compiled kernels (src/glassnet/_native.c); everything else is
+"""Builds glassnet's optional compiled kernels (src/kernels/*.c); everything else is
 in pyproject.toml. Without a C compiler the build goes on and glassnet runs its NumPy code
 (see glassnet.kernels)."""
+
+from glob import glob
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -19,6 +21,7 @@ class BuildKernels(build_ext):
 
 
 setup(
-    ext_modules=[Extension("glassnet._native", ["src/glassnet/_native.c"], optional=True)],
+    ext_modules=[Extension("glassnet._native", sorted(glob("src/kernels/*.c")), depends=glob("src/kernels/*.h"),
+                           optional=True)],
     cmdclass={"build_ext": BuildKernels},
 )

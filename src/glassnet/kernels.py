@@ -2,7 +2,7 @@
 
 A training step of a small model is dozens of NumPy calls of a microsecond each, and an
 optimizer step over a large one is a dozen passes over memory. A few loops, written in C
-(``src/glassnet/_native.c``), do such a chain in one call and one pass. Each does exactly
+(``src/kernels/``), do such a chain in one call and one pass. Each does exactly
 the float operations of the NumPy code it stands in for, element by element and in the
 same order, so the results are the same bits with or without it (the tests compare them).
 

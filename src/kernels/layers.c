@@ -1,0 +1,160 @@
+/* Dense and convolutional layers: what follows the matrix product. */
+
+#include "kernels.h"
+
+/* ----- dense and conv layers: bias, activation, their gradients ------------------------- */
+/* Forward, in place on the fresh product z (rows x units), in modes:
+     BIAS:    z = z + bias
+     RELU:    z = maximum(z + bias, 0) with NumPy's rule (NaN stays; 0 on a tie: -0 -> +0)
+     NEGATE:  z = -(z + bias), the first step of the sigmoid, whose exp is NumPy's own
+     RECIPROCAL_ONE_PLUS: z = 1 / (z + 1), its last step (the bias is not read)
+   (the bias may be absent). Sigmoid's exp and tanh stay NumPy's: their SIMD code decides
+   the last bit, which a C library's need not match. */
+enum { MODE_BIAS = 0, MODE_RELU = 1, MODE_NEGATE = 2, MODE_RECIPROCAL_ONE_PLUS = 3 };
+
+#define BIAS_ACT(T)                                                                           \
+    WIDE_LOOP static void bias_act_##T(T *restrict z, const T *restrict bias, Py_ssize_t rows,  \
+                                       Py_ssize_t units, int mode) {                          \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            T *restrict row = z + r * units;                                                  \
+            if (mode == MODE_RECIPROCAL_ONE_PLUS) {                                           \
+                for (Py_ssize_t j = 0; j < units; j++) row[j] = (T)1 / (row[j] + (T)1);       \
+                continue;                                                                     \
+            }                                                                                 \
+            if (bias)                                                                         \
+                for (Py_ssize_t j = 0; j < units; j++) row[j] = row[j] + bias[j];             \
+            if (mode == MODE_RELU)                                                            \
+                for (Py_ssize_t j = 0; j < units; j++) {                                      \
+                    T v = row[j];                                                             \
+                    row[j] = (v > (T)0 || v != v) ? v : (T)0;                                 \
+                }                                                                             \
+            else if (mode == MODE_NEGATE)                                                     \
+                for (Py_ssize_t j = 0; j < units; j++) row[j] = -row[j];                      \
+        }                                                                                     \
+    }
+
+/* Backward: d = g * act'(y) from the output y, as the NumPy rules write it
+   (relu: g * (y > 0); sigmoid: g * (y * (1 - y)); tanh: g * (1 - y * y)), and when asked
+   the bias gradient, d summed over rows in row order from +0, as np.add.reduce(d, axis=0)
+   sums a C-contiguous matrix of two or more columns (so a column of -0 sums to +0; one
+   column NumPy sums pairwise: the caller asks only from two on). */
+enum { ACT_NONE = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
+
+#define DENSE_GRAD(T)                                                                         \
+    WIDE_LOOP static void dense_grad_##T(const T *restrict g, const T *restrict y,             \
+                                         T *restrict d, T *restrict db, Py_ssize_t rows,      \
+                                         Py_ssize_t units, int act) {                         \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            const T *restrict gr = g + r * units, *restrict yr = y + r * units;               \
+            T *restrict dr = d + r * units;                                                   \
+            switch (act) {                                                                    \
+            case ACT_RELU:                                                                    \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j] * (T)(yr[j] > (T)0);     \
+                break;                                                                        \
+            case ACT_SIGMOID:                                                                 \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j] * (yr[j] * ((T)1 - yr[j])); \
+                break;                                                                        \
+            case ACT_TANH:                                                                    \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j] * ((T)1 - yr[j] * yr[j]); \
+                break;                                                                        \
+            default:                                                                          \
+                for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j];                         \
+            }                                                                                 \
+            if (db) {                                                                         \
+                if (r == 0)                                                                   \
+                    for (Py_ssize_t j = 0; j < units; j++) db[j] = (T)0 + dr[j];              \
+                else                                                                          \
+                    for (Py_ssize_t j = 0; j < units; j++) db[j] = db[j] + dr[j];             \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+BIAS_ACT(float)
+BIAS_ACT(double)
+DENSE_GRAD(float)
+DENSE_GRAD(double)
+
+/* bias_act(z, bias or None, mode): z (rows, units) in place. */
+PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "bias_act() takes 3 arguments");
+        return NULL;
+    }
+    long mode = PyLong_AsLong(args[2]);
+    if (mode == -1 && PyErr_Occurred()) return NULL;
+    if (mode < MODE_BIAS || mode > MODE_RECIPROCAL_ONE_PLUS) {
+        PyErr_SetString(PyExc_ValueError, "bias_act(): unknown mode");
+        return NULL;
+    }
+    Py_buffer z, b;
+    int have_bias = args[1] != Py_None;
+    if (get_floats(args[0], &z, 1, "outputs") != 0) return NULL;
+    if (z.ndim != 2) {
+        PyBuffer_Release(&z);
+        PyErr_SetString(PyExc_ValueError, "bias_act(): outputs must be a matrix");
+        return NULL;
+    }
+    Py_ssize_t rows = z.shape[0], units = z.shape[1];
+    Kind kind = kind_of(&z);
+    if (have_bias) {
+        if (get_floats(args[1], &b, 0, "bias") != 0) { PyBuffer_Release(&z); return NULL; }
+        if (check_matrix(&b, kind, units, "bias_act(): the bias") != 0) {
+            PyBuffer_Release(&b);
+            PyBuffer_Release(&z);
+            return NULL;
+        }
+    }
+    if (kind == F32)
+        bias_act_float(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode);
+    else
+        bias_act_double(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode);
+    if (have_bias) PyBuffer_Release(&b);
+    PyBuffer_Release(&z);
+    Py_RETURN_NONE;
+}
+
+/* dense_grad(g, y, act, d, db or None): g, y, d (rows, units); db (units,). */
+PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "dense_grad() takes 5 arguments");
+        return NULL;
+    }
+    long act = PyLong_AsLong(args[2]);
+    if (act == -1 && PyErr_Occurred()) return NULL;
+    if (act < ACT_NONE || act > ACT_TANH) {
+        PyErr_SetString(PyExc_ValueError, "dense_grad(): unknown activation code");
+        return NULL;
+    }
+    Py_buffer g, y, d, db;
+    int have_db = args[4] != Py_None;
+    if (get_floats(args[0], &g, 0, "gradient") != 0) return NULL;
+    if (g.ndim != 2) {
+        PyBuffer_Release(&g);
+        PyErr_SetString(PyExc_ValueError, "dense_grad(): the gradient must be a matrix");
+        return NULL;
+    }
+    Py_ssize_t rows = g.shape[0], units = g.shape[1];
+    Kind kind = kind_of(&g);
+    PyObject *result = NULL;
+    if (get_floats(args[1], &y, 0, "outputs") != 0) goto release_g;
+    if (get_floats(args[3], &d, 1, "result") != 0) goto release_y;
+    if (have_db && get_floats(args[4], &db, 1, "bias gradient") != 0) goto release_d;
+    if (check_matrix(&y, kind, rows * units, "dense_grad(): the outputs") == 0 &&
+        check_matrix(&d, kind, rows * units, "dense_grad(): the result") == 0 &&
+        (!have_db || check_matrix(&db, kind, units, "dense_grad(): the bias gradient") == 0)) {
+        if (kind == F32)
+            dense_grad_float(g.buf, y.buf, d.buf, have_db ? db.buf : NULL, rows, units, (int)act);
+        else
+            dense_grad_double(g.buf, y.buf, d.buf, have_db ? db.buf : NULL, rows, units, (int)act);
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    if (have_db) PyBuffer_Release(&db);
+release_d:
+    PyBuffer_Release(&d);
+release_y:
+    PyBuffer_Release(&y);
+release_g:
+    PyBuffer_Release(&g);
+    return result;
+}

@@ -1,0 +1,242 @@
+/* Cross-entropies: their loops around NumPy's own exp and log. */
+
+#include "kernels.h"
+
+/* ----- sparse softmax cross-entropy from logits ------------------------------------------- */
+/* NumPy's sum of a contiguous row, as np.add.reduce(row) forms it: from +0, add the pairwise
+   sum (fewer than 8 numbers one by one; up to 128 in 8 running sums combined as a tree;
+   longer rows halved at a multiple of 8). */
+#define PAIRWISE(T)                                                                           \
+    static T pairwise_##T(const T *a, Py_ssize_t n) {                                         \
+        if (n < 8) {                                                                          \
+            T res = (T)0;                                                                     \
+            for (Py_ssize_t i = 0; i < n; i++) res = res + a[i];                              \
+            return res;                                                                       \
+        }                                                                                     \
+        if (n <= 128) {                                                                       \
+            T r[8];                                                                           \
+            for (int j = 0; j < 8; j++) r[j] = a[j];                                          \
+            Py_ssize_t i = 8;                                                                 \
+            for (; i < n - (n % 8); i += 8)                                                   \
+                for (int j = 0; j < 8; j++) r[j] = r[j] + a[i + j];                           \
+            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));        \
+            for (; i < n; i++) res = res + a[i];                                              \
+            return res;                                                                       \
+        }                                                                                     \
+        Py_ssize_t half = n / 2;                                                              \
+        half -= half % 8;                                                                     \
+        return pairwise_##T(a, half) + pairwise_##T(a + half, n - half);                      \
+    }
+
+/* The three loops of losses.py's forward around NumPy's exp and log (which stay NumPy's):
+     1. shifted = logits - max(row)                      (then e = np.exp(shifted))
+     2. s = 0 + pairwise sum of e's row                  (then np.log(s) in place)
+     3. shifted -= log s; loss = 0 - shifted[row, label]
+   and of its backward: d = np.exp(log_probs); d[row, label] -= 1; d *= grad[row]. */
+#define SOFTMAX_XENT(T)                                                                       \
+    PAIRWISE(T)                                                                               \
+    static void row_shift_##T(const T *x, T *out, Py_ssize_t rows, Py_ssize_t k) {            \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            const T *row = x + r * k;                                                         \
+            T top = row[0];                                                                   \
+            for (Py_ssize_t j = 1; j < k; j++)                                                \
+                top = (top > row[j] || top != top) ? top : row[j];                            \
+            for (Py_ssize_t j = 0; j < k; j++) out[r * k + j] = row[j] - top;                 \
+        }                                                                                     \
+    }                                                                                         \
+    static void row_sums_##T(const T *e, T *sums, Py_ssize_t rows, Py_ssize_t k) {            \
+        for (Py_ssize_t r = 0; r < rows; r++) sums[r] = (T)0 + pairwise_##T(e + r * k, k);    \
+    }                                                                                         \
+    static void pick_##T(T *shifted, const T *log_sums, const int64_t *labels, T *loss,       \
+                         Py_ssize_t rows, Py_ssize_t k) {                                     \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            T *row = shifted + r * k;                                                         \
+            for (Py_ssize_t j = 0; j < k; j++) row[j] = row[j] - log_sums[r];                 \
+            loss[r] = (T)0 - row[labels[r]];                                                  \
+        }                                                                                     \
+    }                                                                                         \
+    static void xent_grad_##T(T *d, const int64_t *labels, const T *grad, Py_ssize_t rows,    \
+                              Py_ssize_t k) {                                                 \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            T *row = d + r * k;                                                               \
+            row[labels[r]] = row[labels[r]] - (T)1;                                           \
+            for (Py_ssize_t j = 0; j < k; j++) row[j] = row[j] * grad[r];                     \
+        }                                                                                     \
+    }
+
+SOFTMAX_XENT(float)
+SOFTMAX_XENT(double)
+
+/* Labels: a C-contiguous int64 vector with `rows` entries, each in [0, k). */
+static int get_labels(PyObject *obj, Py_buffer *view, Py_ssize_t rows, Py_ssize_t k) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_SetString(PyExc_TypeError, "labels must be a C-contiguous int64 array");
+        return -1;
+    }
+    const char *f = view->format;
+    if (f && (f[0] == '<' || f[0] == '=' || f[0] == '@')) f++;
+    if (!f || !((f[0] == 'q' || f[0] == 'l') && f[1] == '\0') || view->itemsize != 8 ||
+        view->len != rows * 8) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "labels must be int64, one per row");
+        return -1;
+    }
+    const int64_t *labels = view->buf;
+    for (Py_ssize_t r = 0; r < rows; r++)
+        if (labels[r] < 0 || labels[r] >= k) {
+            PyBuffer_Release(view);
+            PyErr_Format(PyExc_IndexError, "label %lld is not in [0, %zd)", (long long)labels[r], k);
+            return -1;
+        }
+    return 0;
+}
+
+/* xent_step(stage, ...): stage 1 (logits, shifted), 2 (e, sums), 3 (shifted, log_sums,
+   labels, loss), 4 (d, labels, grad); every float array of one dtype, matrices (rows, k)
+   and vectors (rows,). */
+PyObject *gn_xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const int arity[] = {0, 3, 3, 5, 4};
+    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
+    if (stage == -1 && PyErr_Occurred()) return NULL;
+    if (stage < 1 || stage > 4 || nargs != arity[stage]) {
+        PyErr_SetString(PyExc_TypeError, "xent_step(): unknown stage or wrong number of arguments");
+        return NULL;
+    }
+    Py_buffer a, b, c, labels;
+    int have_c = 0, have_labels = 0;
+    PyObject *result = NULL;
+    if (get_floats(args[1], &a, stage >= 3, "a matrix") != 0) return NULL;
+    if (a.ndim != 2) {
+        PyErr_SetString(PyExc_ValueError, "xent_step(): expected a (rows, classes) matrix");
+        goto done_a;
+    }
+    Py_ssize_t rows = a.shape[0], k = a.shape[1];
+    Kind kind = kind_of(&a);
+    int b_is_matrix = stage == 1;
+    int b_writable = stage == 1 || stage == 2;
+    PyObject *b_obj = stage == 4 ? args[3] : args[2];
+    if (get_floats(b_obj, &b, b_writable, "an array") != 0) goto done_a;
+    if (check_matrix(&b, kind, b_is_matrix ? rows * k : rows, "xent_step()") != 0) goto done_b;
+    if (stage == 3 || stage == 4) {
+        if (get_labels(stage == 3 ? args[3] : args[2], &labels, rows, k) != 0) goto done_b;
+        have_labels = 1;
+    }
+    if (stage == 3) {
+        if (get_floats(args[4], &c, 1, "the losses") != 0) goto done_labels;
+        have_c = 1;
+        if (check_matrix(&c, kind, rows, "xent_step(): the losses") != 0) goto done_c;
+    }
+    if (rows && k == 0) {
+        PyErr_SetString(PyExc_ValueError, "xent_step(): no classes");
+        goto done_c;
+    }
+    if (kind == F32) {
+        switch (stage) {
+        case 1: row_shift_float(a.buf, b.buf, rows, k); break;
+        case 2: row_sums_float(a.buf, b.buf, rows, k); break;
+        case 3: pick_float(a.buf, b.buf, labels.buf, c.buf, rows, k); break;
+        default: xent_grad_float(a.buf, labels.buf, b.buf, rows, k);
+        }
+    } else {
+        switch (stage) {
+        case 1: row_shift_double(a.buf, b.buf, rows, k); break;
+        case 2: row_sums_double(a.buf, b.buf, rows, k); break;
+        case 3: pick_double(a.buf, b.buf, labels.buf, c.buf, rows, k); break;
+        default: xent_grad_double(a.buf, labels.buf, b.buf, rows, k);
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done_c:
+    if (have_c) PyBuffer_Release(&c);
+done_labels:
+    if (have_labels) PyBuffer_Release(&labels);
+done_b:
+    PyBuffer_Release(&b);
+done_a:
+    PyBuffer_Release(&a);
+    return result;
+}
+
+/* ----- binary cross-entropy from probabilities ------------------------------------------ */
+/* losses.py's loops around NumPy's two logs, elementwise over flat arrays:
+     1. p = minimum(maximum(probs, eps), 1 - eps) (NumPy's NaN rules); shifted = p + eps;
+        not_p = (1 - p) + eps; not_z = 1 - z; inside = (p == probs) as 1 or 0
+        (then np.log(shifted) and np.log(not_p))
+     2. loss = 0 - (log_shifted * z + log_not_p * not_z)
+     3. backward: d = ((not_z / not_p) - (z / shifted)) * grad * inside
+   `high` is 1 - eps as NumPy rounds it: the Python float difference, then the dtype. */
+#define BCE(T)                                                                                \
+    static void bce_prepare_##T(const T *probs, const T *z, T *shifted, T *not_p, T *not_z,   \
+                                T *inside, Py_ssize_t n, T eps, T high) {                     \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
+            T q = probs[i];                                                                   \
+            T p = (q > eps || q != q) ? q : eps;                                              \
+            p = (p < high || p != p) ? p : high;                                              \
+            shifted[i] = p + eps;                                                             \
+            not_p[i] = ((T)1 - p) + eps;                                                      \
+            not_z[i] = (T)1 - z[i];                                                           \
+            inside[i] = (T)(p == q);                                                          \
+        }                                                                                     \
+    }                                                                                         \
+    static void bce_loss_##T(const T *log_shifted, const T *z, const T *log_not_p,            \
+                             const T *not_z, T *loss, Py_ssize_t n) {                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            loss[i] = (T)0 - (log_shifted[i] * z[i] + log_not_p[i] * not_z[i]);               \
+    }                                                                                         \
+    static void bce_grad_##T(const T *z, const T *not_z, const T *shifted, const T *not_p,    \
+                             const T *inside, const T *grad, T *d, Py_ssize_t n) {            \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            d[i] = ((not_z[i] / not_p[i]) - (z[i] / shifted[i])) * grad[i] * inside[i];       \
+    }
+
+BCE(float)
+BCE(double)
+
+/* bce_step(stage, arrays..., [eps, high]): stage 1 (probs, z, shifted, not_p, not_z, inside,
+   eps, high), 2 (log_shifted, z, log_not_p, not_z, loss), 3 (z, not_z, shifted, not_p,
+   inside, grad, d); all of one float dtype and one size; the last of each list is written
+   (stage 1: the last four). */
+PyObject *gn_bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const int arrays_of[] = {0, 6, 5, 7}, written_from[] = {0, 2, 4, 6};
+    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
+    if (stage == -1 && PyErr_Occurred()) return NULL;
+    if (stage < 1 || stage > 3 || nargs != 1 + arrays_of[stage] + (stage == 1 ? 2 : 0)) {
+        PyErr_SetString(PyExc_TypeError, "bce_step(): unknown stage or wrong number of arguments");
+        return NULL;
+    }
+    double eps = 0, high = 0;
+    if (stage == 1) {
+        eps = PyFloat_AsDouble(args[7]);
+        high = PyFloat_AsDouble(args[8]);
+        if (PyErr_Occurred()) return NULL;
+    }
+    Py_buffer views[7];
+    int count = arrays_of[stage], got = 0;
+    PyObject *result = NULL;
+    for (; got < count; got++)
+        if (get_floats(args[1 + got], &views[got], got >= written_from[stage], "an array") != 0) goto done;
+    Kind kind = kind_of(&views[0]);
+    for (int i = 1; i < count; i++)
+        if (kind_of(&views[i]) != kind || views[i].len != views[0].len) {
+            PyErr_SetString(PyExc_ValueError, "bce_step(): arrays differ in dtype or size");
+            goto done;
+        }
+    Py_ssize_t n = views[0].len / views[0].itemsize;
+    void *b[7];
+    for (int i = 0; i < count; i++) b[i] = views[i].buf;
+    if (kind == F32) {
+        if (stage == 1) bce_prepare_float(b[0], b[1], b[2], b[3], b[4], b[5], n, (float)eps, (float)high);
+        else if (stage == 2) bce_loss_float(b[0], b[1], b[2], b[3], b[4], n);
+        else bce_grad_float(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n);
+    } else {
+        if (stage == 1) bce_prepare_double(b[0], b[1], b[2], b[3], b[4], b[5], n, eps, high);
+        else if (stage == 2) bce_loss_double(b[0], b[1], b[2], b[3], b[4], n);
+        else bce_grad_double(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n);
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&views[i]);
+    return result;
+}

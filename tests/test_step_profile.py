@@ -25,3 +25,19 @@ def test_profile_names_every_op_and_leaves_them_unwrapped(step_profile, capsys):
     for line in ("Dense", "forward", "backward", "SparseSoftmaxCrossEntropyWithLogits", "optimizer", "whole step"):
         assert line in out
     assert Dense.__dict__["forward"] is forward and Dense.__dict__["backward"] is backward
+
+
+def test_kernels_ab_compares_like_with_like(monkeypatch, capsys):
+    from glassnet import kernels
+
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    import kernels_ab
+
+    before = kernels.native
+    kernels_ab.main(["blobs", "--rounds", "1"])
+    out = capsys.readouterr().out
+    assert kernels.native is before
+    if kernels.available():
+        assert "with the kernels" in out and "identical" in out
+    else:
+        assert "without its compiled kernels" in out

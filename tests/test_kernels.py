@@ -333,9 +333,11 @@ def test_all_finite_hands_other_arrays_back_to_numpy():
 
 # ----- convolutions: the activation's gradient ---------------------------------------------
 @needs_kernels
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_compiled_conv_activation_gradient_gives_numpys_bits(activation, dtype):
+@pytest.mark.parametrize("options", [dict(padding="same"), dict(strides=(2, 1)), dict(dilation_rate=(2, 2)),
+                                     dict(strides=2, padding="same")])
+def test_compiled_conv_gradients_give_numpys_bits(activation, dtype, options):
     rng = np.random.default_rng(11)
     x = rng.standard_normal((5, 9, 8, 3)).astype(dtype)
     kernel = rng.standard_normal((3, 3, 3, 4)).astype(dtype)
@@ -345,7 +347,7 @@ def test_compiled_conv_activation_gradient_gives_numpys_bits(activation, dtype):
         previous = kernels.use_native(native)
         try:
             tensors = [gn.tensor(a, requires_grad=True) for a in (x, kernel, bias)]
-            out = gn.nn.conv2d(*tensors, padding="same", activation=activation)
+            out = gn.nn.conv2d(*tensors, activation=activation, **options)
             gn.sum(out * out).backward()
             results.append([out.numpy().tobytes()] + [t.grad.numpy().tobytes() for t in tensors])
         finally:
@@ -458,3 +460,31 @@ def test_compiled_dense_sigmoid_at_the_extremes():
         assert a.tobytes() == b.tobytes()
     np.testing.assert_allclose(results[0][0][:3], [[1, 0, 0.7310586], [0, 1, 0.2689414], [0.5, 0.5, 0.5]], rtol=1e-6)
     assert np.isnan(results[0][0][3]).all()
+
+
+@needs_kernels
+def test_compiled_conv1d_input_gradient_gives_numpys_bits():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((4, 20, 2)).astype(np.float32)
+    kernel = rng.standard_normal((5, 2, 3)).astype(np.float32)
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            tensor = gn.tensor(x, requires_grad=True)
+            out = gn.nn.conv1d(tensor, gn.tensor(kernel), strides=2, padding="same")
+            gn.sum(out * out).backward()
+            results.append(tensor.grad.numpy().tobytes())
+        finally:
+            kernels.use_native(previous)
+    assert results[0] == results[1]
+
+
+@needs_kernels
+def test_col2im_refuses_a_wrong_geometry():
+    cols, gx = np.zeros((9, 4, 1), np.float32), np.zeros((1, 4, 4, 1), np.float32)
+    kernels.native.col2im(cols, gx, (1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1))
+    with pytest.raises(ValueError, match="outside the input"):
+        kernels.native.col2im(cols, gx, (1, 4, 4, 1, 2, 2, 3, 3, 2, 1, 1, 1))
+    with pytest.raises(ValueError, match="columns"):
+        kernels.native.col2im(cols[:8], gx, (1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1))

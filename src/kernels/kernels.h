@@ -61,6 +61,7 @@ PyObject *gn_maxpool2d_forward(PyObject *self, PyObject *const *args, Py_ssize_t
 PyObject *gn_maxpool2d_backward(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *gn_col2im(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 

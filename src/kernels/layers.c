@@ -158,3 +158,73 @@ release_g:
     PyBuffer_Release(&g);
     return result;
 }
+
+/* ----- col2im: a convolution's input gradient from its columns' gradient ------------------ */
+/* gx (n, H, W, C; the padded input's shape, zeros) gets, offset by offset of the kernel
+   window (row-major) as conv.py's NumPy loop adds them, each offset's (n*oh*ow, C) block
+   of the columns' gradient at the input positions that offset read: the same additions in
+   the same order, without a strided view per offset. */
+#define COL2IM(T)                                                                             \
+    WIDE_LOOP static void col2im_##T(const T *restrict cols, T *restrict gx, const Py_ssize_t *geo) { \
+        Py_ssize_t n = geo[0], h = geo[1], w = geo[2], c = geo[3], oh = geo[4], ow = geo[5];   \
+        Py_ssize_t kh = geo[6], kw = geo[7], sh = geo[8], sw = geo[9], dh = geo[10], dw = geo[11]; \
+        for (Py_ssize_t a = 0; a < kh; a++)                                                   \
+            for (Py_ssize_t b = 0; b < kw; b++) {                                             \
+                const T *restrict block = cols + (a * kw + b) * n * oh * ow * c;              \
+                for (Py_ssize_t img = 0; img < n; img++)                                      \
+                    for (Py_ssize_t i = 0; i < oh; i++) {                                     \
+                        T *restrict row = gx + ((img * h + i * sh + a * dh) * w + b * dw) * c; \
+                        const T *restrict src = block + ((img * oh + i) * ow) * c;            \
+                        for (Py_ssize_t j = 0; j < ow; j++) {                                 \
+                            T *restrict dst = row + j * sw * c;                               \
+                            const T *restrict from = src + j * c;                             \
+                            _Pragma("GCC ivdep")                                              \
+                            for (Py_ssize_t ch = 0; ch < c; ch++) dst[ch] = dst[ch] + from[ch]; \
+                        }                                                                     \
+                    }                                                                         \
+            }                                                                                 \
+    }
+
+COL2IM(float)
+COL2IM(double)
+
+/* col2im(cols, gx, geometry): cols (kh*kw, n*oh*ow, C); gx (n, H, W, C), added to in place;
+   geometry (n, H, W, C, oh, ow, kh, kw, sh, sw, dh, dw). */
+PyObject *gn_col2im(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) != 12) {
+        PyErr_SetString(PyExc_TypeError, "col2im(cols, gx, geometry of 12 ints)");
+        return NULL;
+    }
+    Py_ssize_t geo[12];
+    for (int i = 0; i < 12; i++) {
+        geo[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[2], i));
+        if (geo[i] == -1 && PyErr_Occurred()) return NULL;
+        if (geo[i] < (i >= 6 ? 1 : 0)) {
+            PyErr_SetString(PyExc_ValueError, "col2im(): sizes must be >= 0, windows, strides, dilations >= 1");
+            return NULL;
+        }
+    }
+    if ((geo[4] && (geo[4] - 1) * geo[8] + (geo[6] - 1) * geo[10] >= geo[1]) ||
+        (geo[5] && (geo[5] - 1) * geo[9] + (geo[7] - 1) * geo[11] >= geo[2])) {
+        PyErr_SetString(PyExc_ValueError, "col2im(): the windows reach outside the input");
+        return NULL;
+    }
+    Py_buffer cols, gx;
+    if (get_floats(args[0], &cols, 0, "columns") != 0) return NULL;
+    if (get_floats(args[1], &gx, 1, "input gradient") != 0) { PyBuffer_Release(&cols); return NULL; }
+    Kind kind = kind_of(&cols);
+    PyObject *result = NULL;
+    Py_ssize_t rows = geo[0] * geo[4] * geo[5];
+    if (check_matrix(&cols, kind, geo[6] * geo[7] * rows * geo[3], "col2im(): the columns") == 0 &&
+        check_matrix(&gx, kind, geo[0] * geo[1] * geo[2] * geo[3], "col2im(): the input gradient") == 0) {
+        Py_BEGIN_ALLOW_THREADS
+        if (kind == F32) col2im_float(cols.buf, gx.buf, geo);
+        else col2im_double(cols.buf, gx.buf, geo);
+        Py_END_ALLOW_THREADS
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    PyBuffer_Release(&gx);
+    PyBuffer_Release(&cols);
+    return result;
+}

@@ -22,6 +22,8 @@ static PyMethodDef methods[] = {
      "bias_act(z, bias, mode): the bias and a step of the activation, in place on a matrix."},
     {"dense_grad", (PyCFunction)(void (*)(void))gn_dense_grad, METH_FASTCALL,
      "dense_grad(g, y, act, d, db): d = g * act'(y) from the output y; db = d summed over rows."},
+    {"col2im", (PyCFunction)(void (*)(void))gn_col2im, METH_FASTCALL,
+     "col2im(cols, gx, geometry): a convolution's input gradient from its columns' gradient."},
     {"xent_step", (PyCFunction)(void (*)(void))gn_xent_step, METH_FASTCALL,
      "xent_step(stage, ...): the loops of sparse softmax cross-entropy around NumPy's exp and log."},
     {"bce_step", (PyCFunction)(void (*)(void))gn_bce_step, METH_FASTCALL,

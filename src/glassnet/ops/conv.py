@@ -155,6 +155,9 @@ def _columns(xp, x, kernel_size, out_shape, strides, dilation, scratch):
     return cols
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _activate(xp, name, y):
     """Apply the fused activation ``name`` to the block ``y`` in place."""
     if name == "relu":
@@ -236,6 +239,8 @@ class Conv2D(Function):
             # kernel[a, b]^T for each offset, (kh*kw, f, c): one product per offset gives that
             # offset's gradient contiguous, so col2im adds whole rows instead of strided pieces
             offset_kernels = xp.ascontiguousarray(kernel.reshape(kh * kw, c, f).transpose(0, 2, 1))
+            col2im = kernels.native.col2im if kernels.native is not None and gx.dtype in _KERNEL_DTYPES \
+                and type(gx) is np.ndarray else None
         compiled = None
         if ctx.derivative is not None:  # a block's gradient before the activation
             masked = xp.empty((len(scratch), f), dtype=dtype)
@@ -267,8 +272,12 @@ class Conv2D(Function):
                 grad_cols = scratch.reshape(-1)[: len(flat_grad) * kh * kw * c].reshape(kh * kw, len(flat_grad), c)
                 xp.matmul(flat_grad, offset_kernels, out=grad_cols)
                 gx_block = gx[block]
-                for where, grad_offset in zip(offsets, grad_cols):
-                    gx_block[where] += grad_offset.reshape(-1, *out_shape, c)
+                if col2im is not None:  # the same additions in one call (see kernels)
+                    col2im(grad_cols, gx_block, (len(gx_block), *gx.shape[1:], *out_shape, kh, kw,
+                                                 *strides, *dilation))
+                else:
+                    for where, grad_offset in zip(offsets, grad_cols):
+                        gx_block[where] += grad_offset.reshape(-1, *out_shape, c)
         if gkernel is not None:
             if ones:
                 gkernel, gbias = gkernel[:width], gkernel[width]

@@ -118,6 +118,17 @@ def _blas_environment() -> str:
     return ", ".join(found) if found else "none"
 
 
+def _kernels_state() -> str:
+    """Whether glassnet ran with its compiled kernels (glassnet.kernels), as this process sees it."""
+    try:
+        from glassnet import kernels
+    except ImportError:
+        return "unknown (glassnet not importable here)"
+    if not kernels.available():
+        return "not built (NumPy only)"
+    return "in use" if kernels.native is not None else "built, turned off (GLASSNET_NATIVE=0)"
+
+
 def markdown(args, argv, found, missing, results, latency, imports):
     import numpy
 
@@ -129,7 +140,7 @@ def markdown(args, argv, found, missing, results, latency, imports):
     out += ["## Machine", "",
             f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores; {platform.platform()}",
             f"- Python {platform.python_version()}, NumPy {numpy.__version__}",
-            f"- glassnet revision: {_git_revision()}",
+            f"- glassnet revision: {_git_revision()}; compiled kernels: {_kernels_state()}",
             f"- threads: {args.threads or 'each framework’s default'}",
             f"- BLAS and thread settings in the environment: {_blas_environment()}",
             "- frameworks: " + frameworks_line(found, missing), "",

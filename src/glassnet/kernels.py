@@ -23,7 +23,13 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["available", "native", "use_native"]
+import numpy as np
+
+__all__ = ["FLOAT_DTYPES", "available", "native", "takes", "use_native"]
+
+#: The dtypes the kernels compute in.
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_ndarray = np.ndarray
 
 
 def _load():
@@ -51,3 +57,11 @@ def use_native(flag: bool) -> bool:
     previous = native is not None
     native = _compiled if flag else None
     return previous
+
+
+def takes(array, other=None) -> bool:
+    """Whether the kernels take ``array`` (and ``other``, when given): C-contiguous NumPy
+    arrays of one dtype among :data:`FLOAT_DTYPES`. The callers' NumPy code serves the rest."""
+    if type(array) is not _ndarray or array.dtype not in FLOAT_DTYPES or not array.flags.c_contiguous:
+        return False
+    return other is None or (type(other) is _ndarray and other.dtype == array.dtype and other.flags.c_contiguous)

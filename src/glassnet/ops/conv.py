@@ -155,9 +155,6 @@ def _columns(xp, x, kernel_size, out_shape, strides, dilation, scratch):
     return cols
 
 
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 def _activate(xp, name, y):
     """Apply the fused activation ``name`` to the block ``y`` in place."""
     if name == "relu":
@@ -239,13 +236,11 @@ class Conv2D(Function):
             # kernel[a, b]^T for each offset, (kh*kw, f, c): one product per offset gives that
             # offset's gradient contiguous, so col2im adds whole rows instead of strided pieces
             offset_kernels = xp.ascontiguousarray(kernel.reshape(kh * kw, c, f).transpose(0, 2, 1))
-            col2im = kernels.native.col2im if kernels.native is not None and gx.dtype in _KERNEL_DTYPES \
-                and type(gx) is np.ndarray else None
+            col2im = kernels.native.col2im if kernels.native is not None and kernels.takes(gx) else None
         compiled = None
         if ctx.derivative is not None:  # a block's gradient before the activation
             masked = xp.empty((len(scratch), f), dtype=dtype)
-            compiled = kernels.native if grad.dtype == dtype == out.dtype and grad.flags.c_contiguous \
-                and type(grad) is np.ndarray else None
+            compiled = kernels.native if grad.dtype == dtype and kernels.takes(grad, out) else None
         for block in blocks:
             flat_grad = grad[block].reshape(-1, f)
             if compiled is not None:  # the same product in one pass, no mask array (see kernels)

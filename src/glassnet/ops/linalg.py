@@ -94,7 +94,7 @@ class Dense(Function):
         ctx.derivative = None if activation is None else OUTPUT_RULES[activation][1]
         ctx.activation = activation
         compiled = kernels.native
-        if compiled is not None and activation != "tanh" and _kernel_fits(out, bias):
+        if compiled is not None and activation != "tanh" and kernels.takes(out, bias):
             # the bias and the activation's own loops in one pass each (the same bits: see kernels)
             matrix = out.reshape(-1, out.shape[-1])
             if activation == "sigmoid":  # 1 / (1 + e^-(z + b)), with NumPy's exp as _sigmoid has it
@@ -121,7 +121,7 @@ class Dense(Function):
         gbias = None
         if ctx.derivative is not None:
             compiled = kernels.native
-            if compiled is not None and _kernel_fits(grad, out):
+            if compiled is not None and kernels.takes(grad, out):
                 grad, gbias = _compiled_grad(compiled, grad, out, ctx.activation, need_bias)
             else:
                 grad = grad * ctx.derivative(out)
@@ -140,17 +140,6 @@ class Dense(Function):
 # The compiled kernels (glassnet.kernels) for what follows the product: the forward's
 # bias and activation, the backward's activation gradient with the bias gradient beside it.
 _BIAS, _RELU, _NEGATE, _RECIPROCAL_ONE_PLUS = range(4)  # bias_act's modes
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _kernel_fits(array, other) -> bool:
-    """Whether ``array`` and ``other`` (or None) are C-contiguous NumPy floats of one dtype."""
-    dtype = array.dtype
-    return (type(array) is np.ndarray and dtype in _KERNEL_DTYPES and array.flags.c_contiguous
-            and array.ndim >= 1 and (other is None or (type(other) is np.ndarray and other.dtype == dtype
-                                                       and other.flags.c_contiguous)))
-
-
 def _compiled_grad(compiled, grad, out, activation, need_bias):
     """grad * activation'(out), and its sum over rows when the bias needs it (else None).
     NumPy sums one column pairwise, not row by row, so that sum is left to NumPy."""

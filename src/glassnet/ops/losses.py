@@ -99,14 +99,10 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
         return None, d_logits
 
 
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 def _compiled_xent_fits(labels, logits) -> bool:
     """Whether the compiled kernels take this batch: (rows, classes) contiguous NumPy floats
     and one integer label per row."""
-    return (type(logits) is np.ndarray and type(labels) is np.ndarray and logits.ndim == 2
-            and logits.dtype in _KERNEL_DTYPES and logits.flags.c_contiguous
+    return (kernels.takes(logits) and logits.ndim == 2 and type(labels) is np.ndarray
             and labels.dtype.kind in "iu" and labels.size == logits.shape[0])
 
 
@@ -190,8 +186,8 @@ class BinaryCrossentropyFromProbabilities(Function):
     @staticmethod
     def forward(ctx, labels, probs, *, epsilon):
         compiled = kernels.native
-        if compiled is not None and type(probs) is np.ndarray and probs.ndim and probs.dtype in _KERNEL_DTYPES \
-                and probs.flags.c_contiguous and type(labels) is np.ndarray and labels.shape == probs.shape:
+        if compiled is not None and kernels.takes(probs) and probs.ndim and type(labels) is np.ndarray \
+                and labels.shape == probs.shape:
             return _compiled_bce_forward(ctx, compiled, labels, probs, epsilon)
         xp = ctx.xp
         # clip(probs, eps, 1 - eps) as two ufunc calls: np.clip's Python wrapper costs more

@@ -76,7 +76,7 @@ class MaxPool2D(Function):
         pads = _geometry(ctx, x, pool_size, strides, padding)
         x = _pad(xp, x, pads, fill=_lowest(x.dtype))
         compiled = kernels.native
-        if compiled is not None and _compiled_fits(x):
+        if compiled is not None and kernels.takes(x):
             # one pass, keeping which element of each window backward routes to (see kernels)
             out = np.empty((x.shape[0], *ctx.out_shape, x.shape[3]), x.dtype)
             first = np.empty(out.shape, np.int32)
@@ -101,7 +101,7 @@ class MaxPool2D(Function):
             grad = np.ascontiguousarray(grad)
             gx = np.zeros(ctx.padded_shape, dtype=grad.dtype)
             compiled = kernels.native
-            if compiled is not None and grad.dtype in _KERNEL_DTYPES:
+            if compiled is not None and grad.dtype in kernels.FLOAT_DTYPES:
                 compiled.maxpool2d_backward(grad, first, gx, ctx.geometry)
             else:  # the kernels were turned off since forward: the same numbers, in NumPy
                 _route_from_offsets(ctx, grad, first, gx)
@@ -119,14 +119,6 @@ class MaxPool2D(Function):
             else:  # each input element is in at most one window: write, don't add
                 xp.multiply(grad, first, out=target)
         return _crop(ctx, gx)
-
-
-def _compiled_fits(a) -> bool:
-    """Whether the compiled max-pool kernels take ``a``: a C-contiguous float NumPy array."""
-    return type(a) is np.ndarray and a.dtype in _KERNEL_DTYPES and a.flags.c_contiguous
-
-
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _route_from_offsets(ctx, grad, first, gx):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -78,3 +79,46 @@ def array_of(variable):
 
 def name_of(variable, index):
     return getattr(variable, "name", None) or f"variable {index}"
+
+
+# Keras-only constructor options (found in Keras configs) accepted at these values only.
+_KERAS_ONLY_DEFAULTS = {
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
+_IGNORED_OPTIONS = ("jit_compile", "is_legacy_optimizer", "mesh", "global_batch_size")
+
+
+def pop_legacy_options(class_name, learning_rate, kwargs):
+    """Take the Keras 2 and Keras-only constructor options out of ``kwargs``: ``lr`` (warned
+    of, and used), ``decay`` (refused, with the schedule that replaces it), options glassnet
+    ignores, and Keras-only ones at their defaults; anything left is an error. Returns the
+    learning rate and the name it was given under."""
+    given_as = "learning_rate"
+    if "lr" in kwargs:  # Keras 2's deprecated alias
+        warnings.warn("The `lr` argument is deprecated; use `learning_rate` instead.",
+                      DeprecationWarning, stacklevel=4)
+        learning_rate, given_as = kwargs.pop("lr"), "lr"
+    decay = kwargs.pop("decay", None)
+    if decay:
+        raise ValueError(
+            "Argument `decay` is not supported (Keras 3 dropped it). For the same effect use "
+            "learning_rate=schedules.InverseTimeDecay(learning_rate, decay_steps=1, "
+            f"decay_rate=decay). Received: decay={decay!r}"
+        )
+    for key in _IGNORED_OPTIONS:
+        kwargs.pop(key, None)
+    for key, default in _KERAS_ONLY_DEFAULTS.items():
+        if key in kwargs:
+            value = kwargs.pop(key)
+            if value != default:
+                raise ValueError(
+                    f"Argument `{key}` is not supported by glassnet optimizers "
+                    f"(only its default {default!r}). Received: {key}={value!r}"
+                )
+    if kwargs:
+        raise TypeError(f"{class_name}() got unexpected keyword argument(s): {kwargs}")
+    return learning_rate, given_as

@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import GradientTape, Tensor
-from .arguments import array_of, check_learning_rate, name_of, optional_float
+from .arguments import array_of, check_learning_rate, name_of, optional_float, pop_legacy_options
 from .clipping import clip_by_global_norm, clip_by_norm, clip_by_value
 from .flat import FlatBuffers
 from .schedules import LearningRateSchedule
@@ -50,17 +50,6 @@ from .schedules import serialize as _serialize_schedule
 __all__ = ["Optimizer"]
 
 _ndarray = np.ndarray
-
-# Keras-only constructor options (found in Keras configs) accepted at these values only.
-_KERAS_ONLY_DEFAULTS = {
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
-_IGNORED_OPTIONS = ("jit_compile", "is_legacy_optimizer", "mesh", "global_batch_size")
-
 
 class Optimizer:
     """Base class of the optimizers (Keras 3's ``keras.optimizers.Optimizer`` surface).
@@ -101,7 +90,7 @@ class Optimizer:
 
     def __init__(self, learning_rate, *, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
-        learning_rate, given_as = self._pop_legacy_options(learning_rate, kwargs)
+        learning_rate, given_as = pop_legacy_options(type(self).__name__, learning_rate, kwargs)
         learning_rate = check_learning_rate(learning_rate, given_as)
         self.name = self._default_name if name is None else str(name)
         self.weight_decay = optional_float("weight_decay", weight_decay)
@@ -129,33 +118,6 @@ class Optimizer:
         self._xp = np
         self._exclude_ids = frozenset()
         self._exclude_pattern = None
-
-    def _pop_legacy_options(self, learning_rate, kwargs):
-        given_as = "learning_rate"
-        if "lr" in kwargs:  # Keras 2's deprecated alias
-            warnings.warn("The `lr` argument is deprecated; use `learning_rate` instead.",
-                          DeprecationWarning, stacklevel=4)
-            learning_rate, given_as = kwargs.pop("lr"), "lr"
-        decay = kwargs.pop("decay", None)
-        if decay:
-            raise ValueError(
-                "Argument `decay` is not supported (Keras 3 dropped it). For the same effect use "
-                "learning_rate=schedules.InverseTimeDecay(learning_rate, decay_steps=1, "
-                f"decay_rate=decay). Received: decay={decay!r}"
-            )
-        for key in _IGNORED_OPTIONS:
-            kwargs.pop(key, None)
-        for key, default in _KERAS_ONLY_DEFAULTS.items():
-            if key in kwargs:
-                value = kwargs.pop(key)
-                if value != default:
-                    raise ValueError(
-                        f"Argument `{key}` is not supported by glassnet optimizers "
-                        f"(only its default {default!r}). Received: {key}={value!r}"
-                    )
-        if kwargs:
-            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s): {kwargs}")
-        return learning_rate, given_as
 
     # ----- what subclasses supply ---------------------------------------------------
     def _slot_names(self) -> tuple:

@@ -55,6 +55,17 @@ static inline int check_matrix(Py_buffer *view, Kind kind, Py_ssize_t count, con
     return 0;
 }
 
+/* An int argument that picks one of [low, high] (a mode, an activation); else an error. */
+static inline int read_choice(PyObject *obj, long low, long high, const char *error, long *choice) {
+    *choice = PyLong_AsLong(obj);
+    if (*choice == -1 && PyErr_Occurred()) return -1;
+    if (*choice < low || *choice > high) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *gn_adam(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_all_finite(PyObject *self, PyObject *arrays);
 PyObject *gn_maxpool2d_forward(PyObject *self, PyObject *const *args, Py_ssize_t nargs);

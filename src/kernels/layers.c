@@ -80,12 +80,9 @@ PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         PyErr_SetString(PyExc_TypeError, "bias_act() takes 3 arguments");
         return NULL;
     }
-    long mode = PyLong_AsLong(args[2]);
-    if (mode == -1 && PyErr_Occurred()) return NULL;
-    if (mode < MODE_BIAS || mode > MODE_RECIPROCAL_ONE_PLUS) {
-        PyErr_SetString(PyExc_ValueError, "bias_act(): unknown mode");
+    long mode;
+    if (read_choice(args[2], MODE_BIAS, MODE_RECIPROCAL_ONE_PLUS, "bias_act(): unknown mode", &mode) != 0)
         return NULL;
-    }
     Py_buffer z, b;
     int have_bias = args[1] != Py_None;
     if (get_floats(args[0], &z, 1, "outputs") != 0) return NULL;
@@ -119,12 +116,9 @@ PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "dense_grad() takes 5 arguments");
         return NULL;
     }
-    long act = PyLong_AsLong(args[2]);
-    if (act == -1 && PyErr_Occurred()) return NULL;
-    if (act < ACT_NONE || act > ACT_TANH) {
-        PyErr_SetString(PyExc_ValueError, "dense_grad(): unknown activation code");
+    long act;
+    if (read_choice(args[2], ACT_NONE, ACT_TANH, "dense_grad(): unknown activation code", &act) != 0)
         return NULL;
-    }
     Py_buffer g, y, d, db;
     int have_db = args[4] != Py_None;
     if (get_floats(args[0], &g, 0, "gradient") != 0) return NULL;

@@ -128,75 +128,60 @@ static int read_geometry(PyObject *tuple, Py_ssize_t *geometry) {
     return 0;
 }
 
-/* maxpool2d_forward(x, out, first, geometry): x (n, h, w, c) padded; out and first (n, oh, ow, c). */
-PyObject *gn_maxpool2d_forward(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* Both directions take (a float array read, a float array written, the window offsets,
+   the geometry); forward reads x (n, h, w, c) and writes out, with `first`, (n, oh, ow, c);
+   backward reads the gradient (n, oh, ow, c) and `first`, and adds into gx (n, h, w, c). */
+static PyObject *maxpool2d(PyObject *const *args, Py_ssize_t nargs, int backward) {
+    const char *name = backward ? "maxpool2d_backward()" : "maxpool2d_forward()";
     if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "maxpool2d_forward() takes 4 arguments");
+        PyErr_Format(PyExc_TypeError, "%s takes 4 arguments", name);
         return NULL;
     }
     Py_ssize_t geo[10];
     if (read_geometry(args[3], geo) != 0) return NULL;
-    Py_buffer x, out, first;
-    if (get_floats(args[0], &x, 0, "inputs") != 0) return NULL;
-    if (get_floats(args[1], &out, 1, "outputs") != 0) { PyBuffer_Release(&x); return NULL; }
-    if (get_ints(args[2], &first, 1) != 0) { PyBuffer_Release(&out); PyBuffer_Release(&x); return NULL; }
-    Py_ssize_t n_in = geo[0] * geo[1] * geo[2] * geo[3], n_out = geo[0] * geo[4] * geo[5] * geo[3];
-    Kind kind = kind_of(&x);
+    PyObject *read = args[0], *written = args[backward ? 2 : 1], *offsets = args[backward ? 1 : 2];
+    Py_buffer in, out, first;
+    if (get_floats(read, &in, 0, backward ? "gradient" : "inputs") != 0) return NULL;
+    if (get_floats(written, &out, 1, backward ? "input gradient" : "outputs") != 0) { PyBuffer_Release(&in); return NULL; }
+    if (get_ints(offsets, &first, !backward) != 0) { PyBuffer_Release(&out); PyBuffer_Release(&in); return NULL; }
+    Py_ssize_t n_image = geo[0] * geo[1] * geo[2] * geo[3], n_pooled = geo[0] * geo[4] * geo[5] * geo[3];
+    Py_ssize_t n_in = backward ? n_pooled : n_image, n_out = backward ? n_image : n_pooled;
+    Kind kind = kind_of(&in);
     PyObject *result = NULL;
-    if (kind_of(&out) != kind || x.len != n_in * x.itemsize || out.len != n_out * out.itemsize ||
-        first.len != n_out * 4) {
-        PyErr_SetString(PyExc_ValueError, "maxpool2d_forward(): arrays do not match the geometry");
+    if (kind_of(&out) != kind || in.len != n_in * in.itemsize || out.len != n_out * out.itemsize ||
+        first.len != n_pooled * 4) {
+        PyErr_Format(PyExc_ValueError, "%s: arrays do not match the geometry", name);
     } else {
+        int overlapping = geo[8] < geo[6] || geo[9] < geo[7];
         Py_BEGIN_ALLOW_THREADS
-        if (kind == F32)
-            maxpool_forward_float(x.buf, out.buf, first.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
+        if (!backward && kind == F32)
+            maxpool_forward_float(in.buf, out.buf, first.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
                                   geo[6], geo[7], geo[8], geo[9]);
-        else
-            maxpool_forward_double(x.buf, out.buf, first.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
+        else if (!backward)
+            maxpool_forward_double(in.buf, out.buf, first.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
                                    geo[6], geo[7], geo[8], geo[9]);
+        else if (kind == F32)
+            maxpool_backward_float(in.buf, first.buf, out.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
+                                   geo[6], geo[7], geo[8], geo[9], overlapping);
+        else
+            maxpool_backward_double(in.buf, first.buf, out.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
+                                    geo[6], geo[7], geo[8], geo[9], overlapping);
         Py_END_ALLOW_THREADS
         result = Py_None;
         Py_INCREF(result);
     }
     PyBuffer_Release(&first);
     PyBuffer_Release(&out);
-    PyBuffer_Release(&x);
+    PyBuffer_Release(&in);
     return result;
+}
+
+/* maxpool2d_forward(x, out, first, geometry): window maxima and each one's first offset. */
+PyObject *gn_maxpool2d_forward(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return maxpool2d(args, nargs, 0);
 }
 
 /* maxpool2d_backward(grad, first, gx, geometry): gx zeros shaped like the padded input. */
 PyObject *gn_maxpool2d_backward(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "maxpool2d_backward() takes 4 arguments");
-        return NULL;
-    }
-    Py_ssize_t geo[10];
-    if (read_geometry(args[3], geo) != 0) return NULL;
-    Py_buffer g, first, gx;
-    if (get_floats(args[0], &g, 0, "gradient") != 0) return NULL;
-    if (get_ints(args[1], &first, 0) != 0) { PyBuffer_Release(&g); return NULL; }
-    if (get_floats(args[2], &gx, 1, "input gradient") != 0) { PyBuffer_Release(&first); PyBuffer_Release(&g); return NULL; }
-    Py_ssize_t n_in = geo[0] * geo[1] * geo[2] * geo[3], n_out = geo[0] * geo[4] * geo[5] * geo[3];
-    int overlapping = geo[8] < geo[6] || geo[9] < geo[7];
-    Kind kind = kind_of(&g);
-    PyObject *result = NULL;
-    if (kind_of(&gx) != kind || gx.len != n_in * gx.itemsize || g.len != n_out * g.itemsize ||
-        first.len != n_out * 4) {
-        PyErr_SetString(PyExc_ValueError, "maxpool2d_backward(): arrays do not match the geometry");
-    } else {
-        Py_BEGIN_ALLOW_THREADS
-        if (kind == F32)
-            maxpool_backward_float(g.buf, first.buf, gx.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
-                                   geo[6], geo[7], geo[8], geo[9], overlapping);
-        else
-            maxpool_backward_double(g.buf, first.buf, gx.buf, geo[0], geo[1], geo[2], geo[3], geo[4], geo[5],
-                                    geo[6], geo[7], geo[8], geo[9], overlapping);
-        Py_END_ALLOW_THREADS
-        result = Py_None;
-        Py_INCREF(result);
-    }
-    PyBuffer_Release(&gx);
-    PyBuffer_Release(&first);
-    PyBuffer_Release(&g);
-    return result;
+    return maxpool2d(args, nargs, 1);
 }

@@ -463,6 +463,37 @@ def test_compiled_dense_sigmoid_at_the_extremes():
 
 
 @needs_kernels
+@pytest.mark.parametrize("dtype, safe", [(np.float32, 88.0), (np.float64, 709.0)])
+def test_sigmoid_negation_reports_values_where_exp_could_overflow(dtype, safe):
+    """Below the bound np.exp cannot overflow, so the forward skips np.errstate there."""
+    for values, above in (([-safe, 0.0, np.nan, 3.0], False), ([np.nextafter(-safe, -np.inf, dtype=dtype)], True),
+                          ([1.0, -np.inf], True), ([-1e30, 2.0], True)):
+        z = np.array([values], dtype)
+        assert kernels.native.bias_act(z, None, 2) is above
+        np.testing.assert_array_equal(z, -np.array([values], dtype))
+        assert np.isfinite(np.exp(z[z <= safe])).all()
+    assert kernels.native.bias_act(np.zeros((2, 2), dtype), None, 0) is None
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_dense_sigmoid_warns_as_numpy_does_near_overflow(dtype):
+    """Outputs just short of and past exp's overflow: the same bits both ways, and no warning."""
+    import warnings
+
+    x = np.linspace(-1, 1, 64, dtype=dtype).reshape(-1, 1)
+    for kernel in ([[87.9, -87.9, 3.0]], [[88.1, 709.5, 1e4]]):  # under the bound (no errstate); past it
+        kernel = np.array(kernel, dtype)
+        results = []
+        for native in (True, False):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                results.append(_dense_both_ways(x, kernel, np.zeros(3, dtype), "sigmoid", np.ones((64, 3), dtype), native))
+        for a, b in zip(*results):
+            assert a.tobytes() == b.tobytes()
+
+
+@needs_kernels
 def test_compiled_conv1d_input_gradient_gives_numpys_bits():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((4, 20, 2)).astype(np.float32)

@@ -9,12 +9,15 @@
      NEGATE:  z = -(z + bias), the first step of the sigmoid, whose exp is NumPy's own
      RECIPROCAL_ONE_PLUS: z = 1 / (z + 1), its last step (the bias is not read)
    (the bias may be absent). Sigmoid's exp and tanh stay NumPy's: their SIMD code decides
-   the last bit, which a C library's need not match. */
+   the last bit, which a C library's need not match. NEGATE also tells whether some value
+   is above `safe` (+inf included; NaN is not, and exp passes it quietly), where exp may
+   overflow: when none is, no overflow can happen and the caller skips np.errstate (1 us). */
 enum { MODE_BIAS = 0, MODE_RELU = 1, MODE_NEGATE = 2, MODE_RECIPROCAL_ONE_PLUS = 3 };
 
 #define BIAS_ACT(T)                                                                           \
-    WIDE_LOOP static void bias_act_##T(T *restrict z, const T *restrict bias, Py_ssize_t rows,  \
-                                       Py_ssize_t units, int mode) {                          \
+    WIDE_LOOP static int bias_act_##T(T *restrict z, const T *restrict bias, Py_ssize_t rows,   \
+                                      Py_ssize_t units, int mode, T safe) {                   \
+        int above = 0;                                                                        \
         for (Py_ssize_t r = 0; r < rows; r++) {                                               \
             T *restrict row = z + r * units;                                                  \
             if (mode == MODE_RECIPROCAL_ONE_PLUS) {                                           \
@@ -29,8 +32,13 @@ enum { MODE_BIAS = 0, MODE_RELU = 1, MODE_NEGATE = 2, MODE_RECIPROCAL_ONE_PLUS =
                     row[j] = (v > (T)0 || v != v) ? v : (T)0;                                 \
                 }                                                                             \
             else if (mode == MODE_NEGATE)                                                     \
-                for (Py_ssize_t j = 0; j < units; j++) row[j] = -row[j];                      \
+                for (Py_ssize_t j = 0; j < units; j++) {                                      \
+                    T v = -row[j];                                                            \
+                    row[j] = v;                                                               \
+                    above |= v > safe;                                                        \
+                }                                                                             \
         }                                                                                     \
+        return above;                                                                         \
     }
 
 /* Backward: d = g * act'(y) from the output y, as the NumPy rules write it
@@ -74,7 +82,8 @@ BIAS_ACT(double)
 DENSE_GRAD(float)
 DENSE_GRAD(double)
 
-/* bias_act(z, bias or None, mode): z (rows, units) in place. */
+/* bias_act(z, bias or None, mode): z (rows, units) in place; in mode NEGATE, returns whether
+   some value is above 88 (float32) or 709 (float64), where np.exp could overflow. */
 PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "bias_act() takes 3 arguments");
@@ -101,13 +110,15 @@ PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             return NULL;
         }
     }
+    int above;  /* exp(x) is finite, whatever its last bit, below these */
     if (kind == F32)
-        bias_act_float(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode);
+        above = bias_act_float(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode, 88.0f);
     else
-        bias_act_double(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode);
+        above = bias_act_double(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode, 709.0);
     if (have_bias) PyBuffer_Release(&b);
     PyBuffer_Release(&z);
-    Py_RETURN_NONE;
+    if (mode != MODE_NEGATE) Py_RETURN_NONE;
+    return PyBool_FromLong(above);
 }
 
 /* dense_grad(g, y, act, d, db or None): g, y, d (rows, units); db (units,). */

@@ -98,8 +98,10 @@ class Dense(Function):
             # the bias and the activation's own loops in one pass each (the same bits: see kernels)
             matrix = out.reshape(-1, out.shape[-1])
             if activation == "sigmoid":  # 1 / (1 + e^-(z + b)), with NumPy's exp as _sigmoid has it
-                compiled.bias_act(matrix, bias, _NEGATE)
-                with np.errstate(over="ignore"):  # e^-z overflows to inf for z < -88: 1 / inf = 0
+                if compiled.bias_act(matrix, bias, _NEGATE):  # some -z large enough to overflow
+                    with np.errstate(over="ignore"):  # e^-z overflows to inf for z < -88: 1 / inf = 0
+                        np.exp(matrix, out=matrix)
+                else:  # no overflow possible, so no errstate (1 us)
                     np.exp(matrix, out=matrix)
                 compiled.bias_act(matrix, None, _RECIPROCAL_ONE_PLUS)
             else:

@@ -325,7 +325,8 @@ class Optimizer:
                 for w, decays_w in zip(ws, ds):
                     if decays_w:
                         w *= keep
-        scalars = self._step_scalars(lr, int(self._iterations) + 1)
+        step = int(self._iterations) + 1
+        scalars = self._step_scalars(lr, step)
         update = self._update
         if native is not None:
             native(flat, gs, scalars)
@@ -334,7 +335,7 @@ class Optimizer:
         else:
             for w, grad, s, scratch_w in zip(ws, gs, ss, ts):
                 update(w, grad, s, scratch_w, scalars)
-        self._iterations += 1
+        self._iterations.fill(step)  # in place (the state holds this array); += costs 1.8 us on a 0-d array
 
     def _collect(self, positions, variables, grads):
         """Per variable: the weights, checked gradients, slots, scratch and decay flags of

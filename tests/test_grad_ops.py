@@ -68,3 +68,24 @@ def test_checker_catches_a_wrong_backward_rule():
 def test_checker_uses_random_directions_for_large_inputs():
     result = check_grad(lambda x: gn.sum(gn.exp(x) * x), [np.linspace(-1, 1, 1000)], max_elements=100)
     assert result.max_abs_error < 1e-5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_means_scalar_gradient_divides_as_an_array_would(dtype):
+    """Mean's backward divides a 0-d upstream gradient as a NumPy scalar (faster); the
+    numbers must be those of dividing the 0-d array, special values included."""
+    from glassnet.ops.reduction import Mean
+
+    specials = [1.0, -0.0, 0.0, np.inf, -np.inf, np.nan, 3e-45, 1e-310, np.finfo(dtype).max, 0.1]
+    for value in specials:
+        for count in (1, 3, 32, 16777217, 2**53 + 1):
+            ctx = object.__new__(Mean)
+            ctx.xp = np
+            Mean.forward(ctx, np.zeros((count if count < 100 else 4,), dtype), axis=None)
+            ctx.count = count
+            upstream = np.array(value, dtype)
+            with np.errstate(all="ignore"):
+                got = Mean.backward(ctx, upstream)
+                expected = np.full(ctx.shape, upstream / count, dtype)
+            assert got.dtype == dtype
+            assert got.tobytes() == expected.tobytes(), (value, count)

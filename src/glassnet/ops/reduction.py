@@ -21,6 +21,7 @@ from .elementwise import multiply, sqrt, subtract
 __all__ = ["max", "mean", "min", "std", "sum", "var"]
 
 _add_reduce = np.add.reduce
+_SCALAR_MATH = (np.dtype(np.float32), np.dtype(np.float64))  # dtypes whose scalar division is checked equal
 
 
 _NORMALIZED = {}  # (axis, ndim) -> axes, for the few settings a model's reductions use
@@ -107,6 +108,10 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if type(grad) is np.ndarray and grad.shape == () and grad.dtype in _SCALAR_MATH:
+            # a loss's mean: NumPy's scalar division gives the same number in 0.1 us, where
+            # dividing a 0-d array costs 1.2 us (the same rounding, the same dtype)
+            return _spread(ctx, grad[()] / ctx.count)
         return _spread(ctx, grad / ctx.count)
 
 

@@ -215,8 +215,9 @@ class BinaryCrossentropyFromProbabilities(Function):
         compiled = kernels.native
         if inside.dtype != bool and compiled is not None and type(grad) is np.ndarray and grad.dtype == z.dtype:
             d_probs = np.empty(z.shape, z.dtype)  # the rule below in one pass (see kernels)
-            compiled.bce_step(3, z, not_z, shifted, not_p, inside,
-                              np.ascontiguousarray(np.broadcast_to(grad, z.shape)), d_probs)
+            if grad.shape != z.shape:  # np.broadcast_to costs 3 us: only when needed
+                grad = np.broadcast_to(grad, z.shape)
+            compiled.bce_step(3, z, not_z, shifted, not_p, inside, np.ascontiguousarray(grad), d_probs)
             return None, d_probs
         # d/dp = -z / (p + eps) + (1 - z) / ((1 - p) + eps), zero where the clip binds
         d_probs = not_z / not_p

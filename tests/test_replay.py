@@ -117,6 +117,20 @@ def test_a_layer_changed_between_fits_is_traced_again():
     assert all(model._step_plans[k] is not old[k] for k in old)
 
 
+def test_targets_are_checked_against_the_output_shape_after_a_layer_is_added():
+    """fit keeps one sample's output shape with the recorded steps; adding a layer forgets both."""
+    model = _model(_mlp())
+    x, y = _data()
+    model.fit(x, y, batch_size=32, verbose=0)
+    model.fit(x, y, batch_size=32, verbose=0)  # from the kept shape
+    model.add(gn.keras.layers.Dense(2))
+    for run in (lambda: model.fit(x, y, batch_size=32, verbose=0), lambda: model.evaluate(x, y, verbose=0)):
+        with pytest.raises(ValueError, match=r"^y: .*labels must be in \[0, 2\)"):  # checked before any step
+            run()
+    model.compile(loss=gn.keras.losses.SparseCategoricalCrossentropy(from_logits=True), optimizer=Adam(0.01))
+    model.fit(x, y % 2, batch_size=32, verbose=0)
+
+
 def test_fit_once_per_epoch_keeps_the_recorded_steps():
     model = _model(_mlp())
     x, y = _data()

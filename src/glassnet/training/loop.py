@@ -99,13 +99,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     if validation_data is not None:
         validation = _unpack_validation(model, validation_data)
     model.build_for_data(x)
+    model.refresh_step_plans()  # first: the output shape the targets are checked against is kept with them
     model.check_targets(y, x[:1])
     y = model.cast_targets(y)  # once, not per batch
     if validation is not None:
         model.check_targets(validation[1], validation[0][:1], "validation y")
     model.prepare_metrics(y, x[:1])
 
-    model.refresh_step_plans()
     batches = BatchIterator(x, y, weights, batch_size=batch_size, shuffle=shuffle)
     history = History()
     # History after the user's callbacks (Keras 3's order), so keys they add to the epoch
@@ -221,6 +221,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     _check_x(model, x)
     weights = sample_weights_for(y, sample_weight)
     model.build_for_data(x)
+    model.refresh_step_plans()
     model.check_targets(y, x[:1])
     model.prepare_metrics(y, x[:1])
     steps = -(-len(x) // batch_size)

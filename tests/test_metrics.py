@@ -310,3 +310,29 @@ def test_get_instances_callables_and_unknown_names():
 def test_config_round_trip(metric):
     again = type(metric).from_config(metric.get_config())
     assert again.get_config() == metric.get_config()
+
+
+def test_unweighted_mean_sums_as_the_weighted_path_does():
+    """Mean.update_state without weights skips the weights' array: the same totals as
+    weighing every value by one, bit for bit."""
+    from glassnet.metrics import Mean
+
+    rng = np.random.default_rng(3)
+    batches = [rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, n) for n in (1, 7, 32, 129, 1000)]
+    batches += [np.array([-0.0, 0.0, 1e300, -1e300, 1e-320]), np.array(2.5), rng.standard_normal((4, 3))]
+    fast, weighted = Mean(), Mean()
+    for values in batches:
+        fast.update_state(values)
+        weighted.update_state(values, sample_weight=np.ones(np.shape(values)))
+        assert (fast.total, fast.count) == (weighted.total, weighted.count)
+    assert np.float64(fast.result()).tobytes() == np.float64(weighted.result()).tobytes()
+
+
+def test_binary_accuracy_of_one_output_is_each_example_hit():
+    rng = np.random.default_rng(4)
+    y_true = rng.integers(0, 2, (50, 1)).astype(np.float32)
+    y_pred = rng.random((50, 1)).astype(np.float32)
+    got = gn.metrics.binary_accuracy(y_true, y_pred)
+    expected = (y_true == (y_pred > 0.5)).mean(axis=-1).astype(np.float32)
+    assert got.dtype == np.float32 and got.shape == (50,)
+    assert got.tobytes() == expected.tobytes()

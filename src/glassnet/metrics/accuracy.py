@@ -55,7 +55,11 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     """
     y_true, y_pred = aligned_pair(y_true, y_pred, "binary_accuracy")
     matches = y_true == (y_pred > threshold)
-    return (matches if matches.ndim == 0 else matches.mean(axis=-1)).astype(floatx())
+    if matches.ndim == 0:
+        return matches.astype(floatx())
+    if matches.shape[-1] == 1:  # one output (a sigmoid): the mean of one hit is the hit (no 4 us mean)
+        return matches.reshape(matches.shape[:-1]).astype(floatx())
+    return matches.mean(axis=-1).astype(floatx())
 
 
 def sparse_categorical_accuracy(y_true, y_pred):

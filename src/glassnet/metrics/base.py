@@ -13,10 +13,10 @@ import numpy as np
 from ..backend import floatx
 from ..labels import align_labels
 
-
-# ----- inputs: arrays, targets, weights ----------------------------------------------------
 _add_reduce = np.add.reduce
 
+
+# ----- inputs: arrays, targets, weights ----------------------------------------------------
 def to_numpy(x, dtype=None):
     """A NumPy array from a Tensor, array, list or number (CuPy data comes to the host)."""
     data = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x

@@ -457,6 +457,7 @@ def test_from_logits_warning_once_with_the_layer_name(activation, make_loss, war
     if warns:
         assert len(messages) == 1, messages
         assert '"out"' in messages[0] and "from_logits" in messages[0]
+        assert [w.filename for w in caught if issubclass(w.category, UserWarning)] == [__file__]  # the compile call
     else:
         assert messages == []
 

@@ -7,11 +7,9 @@ to :mod:`glassnet.training.loop`.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from .. import activations, backend
+from .. import backend
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
@@ -19,6 +17,7 @@ from ..autograd import Tensor, no_grad
 from ..autograd.replay import StepPlan
 from ..layers.base import weight_array
 from ..training import loop, numerics
+from .advice import warn_about_output_and_loss
 
 __all__ = ["Model"]
 
@@ -28,10 +27,6 @@ def _batch_signature(x, y, sample_weight) -> tuple:
     """The part of a recorded step's key that fixes the batch: shapes and dtypes."""
     return (x.shape, x.dtype, y.shape, y.dtype,
             None if sample_weight is None else (sample_weight.shape, sample_weight.dtype))
-
-
-# Losses that read their predictions as probabilities unless from_logits=True.
-_PROBABILITY_TARGETS = ("binary", "categorical", "sparse")
 
 
 class Model:
@@ -155,36 +150,12 @@ class Model:
         self.optimizer, self.loss, self._metric_identifiers = resolved_optimizer, resolved_loss, identifiers
         self.compiled_metrics = []
         self._metrics_ready = False
-        self._warn_about_output_and_loss()
+        warn_about_output_and_loss(self.layers, self.loss)
 
     def require_compiled(self, what: str) -> None:
         if self.loss is None or self.optimizer is None:
             raise RuntimeError(
                 f"You must call compile() before {what}(), e.g. model.compile(loss='mse', optimizer='adam')."
-            )
-
-    def _warn_about_output_and_loss(self) -> None:
-        """One clear warning when the output activation and the loss's from_logits disagree."""
-        layers = self.layers
-        from_logits = getattr(self.loss, "from_logits", None)
-        if not layers or from_logits is None:
-            return
-        last = layers[-1]
-        activation = getattr(last, "activation", None)
-        if activation in (activations.softmax, activations.sigmoid) and from_logits:
-            warnings.warn(
-                f'The output layer "{last.name}" applies {activations.serialize(activation)}, but the loss '
-                f"{type(self.loss).__name__} has from_logits=True, so it would apply it twice. Use "
-                "activation='linear' on that layer (preferred, numerically stable) or from_logits=False.",
-                stacklevel=3,
-            )
-        elif activation is activations.linear and not from_logits and \
-                getattr(self.loss, "target_kind", None) in _PROBABILITY_TARGETS:
-            warnings.warn(
-                f'The output layer "{last.name}" is linear, but the loss {type(self.loss).__name__} has '
-                "from_logits=False and expects probabilities. Pass from_logits=True to the loss "
-                "(preferred, numerically stable) or give the layer a softmax/sigmoid activation.",
-                stacklevel=3,
             )
 
     # ----- metrics --------------------------------------------------------------------

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from .. import memory
 from ..autograd import no_grad
 from . import numerics
 from .callbacks import CallbackList, History
@@ -82,6 +83,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     handled as ``on_nonfinite`` says (:mod:`glassnet.training.numerics`).
     """
     model.require_compiled("fit")
+    memory.keep_freed_memory()  # steps reuse freed memory instead of faulting it in (glassnet.memory)
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
         raise TypeError(
             f"callbacks: expected a list of Callback instances, received {type(callbacks).__name__}"

@@ -41,3 +41,19 @@ def test_kernels_ab_compares_like_with_like(monkeypatch, capsys):
         assert "with the kernels" in out and "identical" in out
     else:
         assert "without its compiled kernels" in out
+
+
+def test_revisions_ab_runs_both_sides_and_removes_its_worktree(monkeypatch, capsys):
+    import subprocess
+
+    root = os.path.dirname(BENCHMARKS)
+    if subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    worktrees = subprocess.run(["git", "-C", root, "worktree", "list"], capture_output=True, text=True).stdout
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    import revisions_ab
+
+    revisions_ab.main(["blobs", "--against", "HEAD", "--rounds", "1", "--epochs", "1", "--scale", "0.05", "--no-build"])
+    out = capsys.readouterr().out
+    assert "blobs this checkout: fastest" in out and "blobs HEAD: fastest" in out and "x (fastest epochs)" in out
+    assert subprocess.run(["git", "-C", root, "worktree", "list"], capture_output=True, text=True).stdout == worktrees

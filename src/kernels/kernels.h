@@ -46,6 +46,18 @@ static inline int get_floats(PyObject *obj, Py_buffer *view, int writable, const
     return 0;
 }
 
+/* get_floats for a 2-D array; `message` (a ValueError) when it has another number of axes. */
+static inline int get_float_matrix(PyObject *obj, Py_buffer *view, int writable, const char *what,
+                                   const char *message) {
+    if (get_floats(obj, view, writable, what) != 0) return -1;
+    if (view->ndim != 2) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, message);
+        return -1;
+    }
+    return 0;
+}
+
 /* A (rows, units) view of a C-contiguous float buffer of `rows * units` numbers. */
 static inline int check_matrix(Py_buffer *view, Kind kind, Py_ssize_t count, const char *what) {
     if (kind_of(view) != kind || view->len != count * view->itemsize) {

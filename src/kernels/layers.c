@@ -94,12 +94,7 @@ PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         return NULL;
     Py_buffer z, b;
     int have_bias = args[1] != Py_None;
-    if (get_floats(args[0], &z, 1, "outputs") != 0) return NULL;
-    if (z.ndim != 2) {
-        PyBuffer_Release(&z);
-        PyErr_SetString(PyExc_ValueError, "bias_act(): outputs must be a matrix");
-        return NULL;
-    }
+    if (get_float_matrix(args[0], &z, 1, "outputs", "bias_act(): outputs must be a matrix") != 0) return NULL;
     Py_ssize_t rows = z.shape[0], units = z.shape[1];
     Kind kind = kind_of(&z);
     if (have_bias) {
@@ -132,12 +127,8 @@ PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     Py_buffer g, y, d, db;
     int have_db = args[4] != Py_None;
-    if (get_floats(args[0], &g, 0, "gradient") != 0) return NULL;
-    if (g.ndim != 2) {
-        PyBuffer_Release(&g);
-        PyErr_SetString(PyExc_ValueError, "dense_grad(): the gradient must be a matrix");
+    if (get_float_matrix(args[0], &g, 0, "gradient", "dense_grad(): the gradient must be a matrix") != 0)
         return NULL;
-    }
     Py_ssize_t rows = g.shape[0], units = g.shape[1];
     Kind kind = kind_of(&g);
     PyObject *result = NULL;

@@ -105,11 +105,8 @@ PyObject *gn_xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) 
     Py_buffer a, b, c, labels;
     int have_c = 0, have_labels = 0;
     PyObject *result = NULL;
-    if (get_floats(args[1], &a, stage >= 3, "a matrix") != 0) return NULL;
-    if (a.ndim != 2) {
-        PyErr_SetString(PyExc_ValueError, "xent_step(): expected a (rows, classes) matrix");
-        goto done_a;
-    }
+    if (get_float_matrix(args[1], &a, stage >= 3, "a matrix", "xent_step(): expected a (rows, classes) matrix") != 0)
+        return NULL;
     Py_ssize_t rows = a.shape[0], k = a.shape[1];
     Kind kind = kind_of(&a);
     int b_is_matrix = stage == 1;

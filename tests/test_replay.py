@@ -106,6 +106,31 @@ def test_an_array_made_from_the_batch_outside_an_op_refuses_the_plan():
     assert StepPlan.record(gn.sum(gn.tensor(x) @ w), feeds=(x,), variables=[w]) is not None
 
 
+def test_a_replayed_graph_routes_gradients_as_the_engine_does():
+    """Fan-out (one node read twice, one weight read by two nodes), a broadcast bias summed
+    back to its shape, and a float32 weight meeting float64 data: the replay's gradients
+    are the engine's, bit for bit, on a batch the plan was not recorded on."""
+    rng = np.random.default_rng(3)
+    w = gn.Variable(rng.standard_normal((4, 3)).astype(np.float32))
+    b = gn.Variable(rng.standard_normal(3).astype(np.float32))
+
+    def graph(x):
+        h = gn.nn.tanh(gn.matmul(gn.tensor(x), w) + b)  # b broadcast over the batch
+        return gn.mean(h * h + h) + gn.sum(w * w)  # h read twice, w by two nodes
+
+    x0, x1 = (rng.standard_normal((5, 4)) for _ in range(2))  # float64 data
+    plan = StepPlan.record(graph(x0), feeds=(x0,), variables=[w, b])
+    assert plan is not None
+    loss, grads = plan.run((x1,), [w, b])
+    w.grad = b.grad = None
+    expected = graph(x1)
+    expected.backward()
+    assert loss.dtype == expected.data.dtype and loss == expected.data
+    for grad, variable in zip(grads, (w, b)):
+        assert grad.dtype == np.float32 and grad.shape == variable.shape
+        np.testing.assert_array_equal(grad, variable.grad.numpy())
+
+
 def test_a_layer_changed_between_fits_is_traced_again():
     model = _model([gn.keras.layers.Dense(8, activation="relu"), gn.keras.layers.LeakyReLU(0.3),
                     gn.keras.layers.Dense(3)])

@@ -70,6 +70,14 @@ def _fixed_attrs(attrs) -> bool:
     return not any(isinstance(v, np.ndarray) and v.ndim > 0 for v in attrs.values())
 
 
+def _conform(grad, shape, dtype):
+    """A gradient summed back to its input's ``shape`` (undoing broadcasting) and cast to
+    its ``dtype``, as the engine's backward pass does."""
+    if grad.shape != shape:
+        grad = _unbroadcast(grad, shape)
+    return grad.astype(dtype) if grad.dtype != dtype else grad
+
+
 class StepPlan:
     """A recorded graph, replayed by calling its ops' rules in order (see the module docstring).
 
@@ -178,11 +186,12 @@ class StepPlan:
             lines.append(f"    v{j} = OP{j}.forward(c{j}, {', '.join(args)})  # {op.__name__}")
         pending = [f"p{j}" for j in range(last)]
         grads = [f"g{k}" for k in used]
-        if pending or grads:
+        if pending or grads:  # a node no gradient reaches is skipped; a weight gets None
             lines.append(f"    {' = '.join(pending + grads)} = None")
         # a loss is a scalar: np.array(1, dtype) makes its seed in 0.4 us, np.ones in 1.5 us
         lines.append(f"    p{last} = np.array(1, v{last}.dtype) if v{last}.shape == () "
                      f"else np.ones(v{last}.shape, dtype=v{last}.dtype)")
+        assigned = set()  # gradients given a value already, in the backward order
         for j in range(last, -1, -1):
             op, _, sources, needs, meta = self.steps[j]
             routes = [(slot, kind, i, shape, dtype) for slot, ((kind, i), needed, (shape, dtype))
@@ -195,17 +204,23 @@ class StepPlan:
                 lines.append(f"{indent}if type(out) is not tuple: out = (out,)")
             for slot, kind, i, shape, dtype in routes:
                 target = f"p{i}" if kind == NODE else f"g{i}"
-                names[f"S{j}_{slot}"], names[f"D{j}_{slot}"] = shape, dtype
+                s, d = f"S{j}_{slot}", f"D{j}_{slot}"
+                names[s], names[d] = shape, dtype
+                if target not in assigned:  # the first gradient to arrive: taken as it is (None too)
+                    assigned.add(target)
+                    lines.append(f"{indent}{target} = out[{slot}]")
+                    lines.append(f"{indent}if {target} is not None and ({target}.shape != {s} or "
+                                 f"{target}.dtype != {d}): {target} = conform({target}, {s}, {d})")
+                    continue
                 lines.append(f"{indent}gx = out[{slot}]")
                 lines.append(f"{indent}if gx is not None:")
-                lines.append(f"{indent}    if gx.shape != S{j}_{slot}: gx = unbroadcast(gx, S{j}_{slot})")
-                lines.append(f"{indent}    if gx.dtype != D{j}_{slot}: gx = gx.astype(D{j}_{slot})")
+                lines.append(f"{indent}    if gx.shape != {s} or gx.dtype != {d}: gx = conform(gx, {s}, {d})")
                 lines.append(f"{indent}    {target} = gx if {target} is None else {target} + gx")
         grad_list = ", ".join(f"g{k}" if k in used else "None" for k in range(n_variables))
         outputs = "".join(f", v{i}" for i in self.outputs)
         lines.append(f"    return v{last}, [{grad_list}]{outputs}")
         self.source = "\n".join(lines) + "\n"
-        namespace = dict(names, np=np, new=object.__new__, unbroadcast=_unbroadcast)
+        namespace = dict(names, np=np, new=object.__new__, conform=_conform)
         code = _CODE.get(self.source)
         if code is None:  # plans of one model differing only in batch size share their text
             code = compile(self.source, "<glassnet replayed step>", "exec")

@@ -3,7 +3,7 @@
 import numpy as np
 
 import glassnet as gn
-from glassnet.ops.losses import binary_crossentropy_from_probabilities
+from glassnet.ops.losses import binary_crossentropy_from_probabilities, sparse_crossentropy_from_probabilities
 from gradrows import GradRow, away_from_zero, distinct, normal, positive
 
 SHAPES = ((), (5,), (3, 4), (2, 3, 4))
@@ -43,6 +43,14 @@ def _probabilities(rng, shape):
 def _unit(rng, shape):
     """Binary-cross-entropy targets in [0, 1]."""
     return rng.uniform(0.0, 1.0, shape)
+
+
+def _partly_clipped(rng, shape):
+    """Probabilities in [0.05, 0.95], a third of them pushed past the clip bounds (to -0.5
+    or 1.5), where the loss is flat: the gradient must be 0 there."""
+    p = rng.uniform(0.05, 0.95, shape)
+    past = rng.uniform(size=shape) < 1 / 3
+    return np.where(past, rng.choice([-0.5, 1.5], shape), p)
 
 
 def _every_shape(name, fn, ops, domain=normal, shapes=SHAPES):
@@ -128,6 +136,13 @@ ROWS = [
               lambda p, z=labels: binary_crossentropy_from_probabilities(z, p, 1e-7),
               (shape,), ("BinaryCrossentropyFromProbabilities",), _unit)
       for shape, labels in _BINARY.items()],
+    *[GradRow(f"sparse_ce_probabilities{shape}",
+              lambda p, y=labels: sparse_crossentropy_from_probabilities(y, p, 1e-7),
+              (shape,), ("SparseCrossentropyFromProbabilities",), _unit)
+      for shape, labels in _SPARSE.items()],
+    GradRow("sparse_ce_probabilities_clipped",
+            lambda p: sparse_crossentropy_from_probabilities(_SPARSE[(4, 5)], p, 1e-7),
+            ((4, 5),), ("SparseCrossentropyFromProbabilities",), _partly_clipped),
     GradRow("sigmoid_ce_labels_and_logits", gn.nn.sigmoid_cross_entropy_with_logits, ((3, 4), (3, 4)),
             ("SigmoidCrossEntropyWithLogits",), (_unit, normal)),
 ]

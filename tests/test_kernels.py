@@ -6,7 +6,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import kernels
-from glassnet.ops.losses import binary_crossentropy_from_probabilities
+from glassnet.ops.losses import binary_crossentropy_from_probabilities, sparse_crossentropy_from_probabilities
 from glassnet.optimizers import SGD, Adam, AdamW
 
 needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
@@ -405,6 +405,56 @@ def test_the_cross_entropy_kernel_refuses_bad_calls():
         kernels.native.xent_step(4, np.zeros((1, 2), np.float32), np.array([1], np.int32), np.ones(1, np.float32))
 
 
+def _softmax_both_ways(x, axis, upstream, native):
+    previous = kernels.use_native(native)
+    try:
+        t = gn.tensor(x, requires_grad=True)
+        out = gn.nn.softmax(t, axis=axis)
+        gn.sum(out * upstream).backward()
+        return out.numpy(), t.grad.numpy()
+    finally:
+        kernels.use_native(previous)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, axis", [((1, 1), -1), ((32, 10), -1), ((33, 8), 1), ((5, 7), -1), ((4, 129), -1),
+                                         ((2, 3, 17), -1), ((6,), 0), ((2, 1000), -1), ((3, 4, 5), 1)])
+def test_compiled_softmax_gives_numpys_bits(shape, axis, dtype):
+    rng = np.random.default_rng(sum(shape))
+    x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-2, 3)).astype(dtype)
+    x.flat[0] = 1e4   # a certain answer, and exp's underflow to 0 beside it
+    x.flat[-1] = -0.0
+    upstream = rng.standard_normal(shape).astype(dtype)
+    (out_c, grad_c), (out_n, grad_n) = (_softmax_both_ways(x, axis, upstream, native) for native in (True, False))
+    assert out_c.dtype == dtype and grad_c.dtype == dtype
+    assert out_c.tobytes() == out_n.tobytes() and grad_c.tobytes() == grad_n.tobytes()
+
+
+@needs_kernels
+def test_compiled_softmax_keeps_nan_and_infinities_as_numpy_does():
+    x = np.array([[np.nan, 0.0, 1.0], [np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0], [-np.inf, -np.inf, -np.inf]], np.float32)
+    with np.errstate(invalid="ignore"):
+        (out_c, _), (out_n, _) = (_softmax_both_ways(x, -1, np.ones_like(x), native) for native in (True, False))
+    assert out_c.tobytes() == out_n.tobytes()
+    assert np.isnan(out_c[0]).all() and out_c[2].tolist() == pytest.approx([0.0, 0.2689414, 0.7310586])
+
+
+@needs_kernels
+def test_the_softmax_kernel_refuses_bad_calls():
+    y = np.full((2, 3), 1 / 3, np.float32)
+    with pytest.raises(TypeError, match="stage"):
+        kernels.native.softmax_step(3, y)
+    with pytest.raises(ValueError, match="matrices"):
+        kernels.native.softmax_step(1, np.ones(3, np.float32))
+    with pytest.raises(ValueError, match="dtype or size"):
+        kernels.native.softmax_step(2, np.ones((2, 3), np.float32), y, np.empty((2, 3), np.float64))
+    grad = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match="new array"):
+        kernels.native.softmax_step(2, grad, y, grad)
+    assert grad.tolist() == [[1.0] * 3] * 2   # refused before anything was written
+
+
 # ----- binary cross-entropy from probabilities -----------------------------------------------
 @needs_kernels
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -446,6 +496,49 @@ def test_compiled_binary_cross_entropy_keeps_nan_and_the_clip():
             kernels.use_native(previous)
     assert results[0].tobytes() == results[1].tobytes()
     assert np.isnan(results[0][0]) and results[0][1] == 0 and results[0][3] == 0  # no gradient where clipped
+
+
+# ----- sparse cross-entropy from probabilities -----------------------------------------------
+def _sparse_probs_both_ways(labels, probs, upstream):
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            tensor = gn.tensor(probs, requires_grad=True)
+            loss = sparse_crossentropy_from_probabilities(labels, tensor, 1e-7)
+            loss.backward(gn.tensor(upstream))
+            results.append((loss.numpy(), tensor.grad.numpy()))
+        finally:
+            kernels.use_native(previous)
+    return results
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (5,), (32, 10), (7, 3), (2, 3, 4), (3, 130)])
+def test_compiled_sparse_cross_entropy_from_probabilities_gives_numpys_bits(shape, dtype):
+    rng = np.random.default_rng(int(np.prod(shape)))
+    probs = rng.uniform(0, 1, shape).astype(dtype)
+    probs.flat[0] = 0.0                     # clipped below
+    probs.flat[-1] = 1.0                    # clipped above
+    labels = rng.integers(0, shape[-1], shape[:-1]).astype(np.uint8)   # converted as NumPy's code converts them
+    upstream = rng.standard_normal(shape[:-1]).astype(dtype)
+    (loss_c, grad_c), (loss_n, grad_n) = _sparse_probs_both_ways(labels, probs, upstream)
+    assert loss_c.dtype == dtype and grad_c.dtype == dtype
+    assert loss_c.tobytes() == loss_n.tobytes() and grad_c.tobytes() == grad_n.tobytes()
+
+
+@needs_kernels
+def test_compiled_sparse_cross_entropy_from_probabilities_keeps_nan_and_the_clip():
+    probs = np.array([[np.nan, 0.5], [1e-9, 0.5], [0.5, 1 - 1e-9], [0.25, 0.75]], np.float32)
+    labels = np.array([1, 0, 1, 1])
+    (loss_c, grad_c), (loss_n, grad_n) = _sparse_probs_both_ways(labels, probs, np.ones(4, np.float32))
+    assert loss_c.tobytes() == loss_n.tobytes() and grad_c.tobytes() == grad_n.tobytes()
+    assert np.isnan(loss_c[0]) and np.isnan(grad_c[0]).all()
+    assert grad_c[1, 0] == 0 and grad_c[2, 1] == 0          # no gradient where the clip binds
+    np.testing.assert_allclose(grad_c[3], [1.0, 1.0 - 1 / 0.75], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\)"):
+        sparse_crossentropy_from_probabilities(np.array([0, 2, 1, 1]), probs, 1e-7)
 
 
 @needs_kernels

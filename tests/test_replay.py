@@ -46,7 +46,9 @@ def _train(monkeypatch, replay, layers_fn, classes, **compile_kwargs):
     (lambda: [gn.keras.layers.Dense(4, activation="sigmoid", kernel_regularizer="l2"),
               gn.keras.layers.Dense(1, activation="sigmoid")], 2,
      {"loss": "binary_crossentropy", "optimizer": "sgd"}),
-], ids=["mlp_scce_adam", "sigmoid_bce_l2_sgd"])
+    (lambda: [gn.keras.layers.Dense(8, activation="relu"), gn.keras.layers.Dense(3, activation="softmax")], 3,
+     {"loss": "sparse_categorical_crossentropy"}),
+], ids=["mlp_scce_adam", "sigmoid_bce_l2_sgd", "softmax_scce_from_probabilities"])
 def test_replayed_training_is_bit_identical_to_the_graph_path(monkeypatch, layers_fn, classes, compile_kwargs):
     fresh, fresh_logs = _train(monkeypatch, False, layers_fn, classes, **compile_kwargs)
     replayed, replayed_logs = _train(monkeypatch, True, layers_fn, classes, **compile_kwargs)

@@ -86,6 +86,8 @@ PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_col2im(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *gn_softmax_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *gn_sparse_probs_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 #endif

@@ -155,6 +155,174 @@ done_a:
     return result;
 }
 
+/* ----- softmax along rows ---------------------------------------------------------------- */
+/* The loops of activation.py's Softmax around NumPy's exp (the row max is xent_step's stage 1):
+     forward, on e = np.exp(x - max(row)):  e[row] /= 0 + pairwise sum of e[row]
+     backward:  d = grad * y;  d = (grad - (0 + pairwise sum of d[row])) * y */
+#define SOFTMAX_ROWS(T)                                                                       \
+    static void normalize_rows_##T(T *e, Py_ssize_t rows, Py_ssize_t k) {                     \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            T *row = e + r * k;                                                               \
+            T s = (T)0 + pairwise_##T(row, k);                                                \
+            for (Py_ssize_t j = 0; j < k; j++) row[j] = row[j] / s;                           \
+        }                                                                                     \
+    }                                                                                         \
+    static void softmax_grad_##T(const T *g, const T *y, T *d, Py_ssize_t rows, Py_ssize_t k) { \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            const T *gr = g + r * k, *yr = y + r * k;                                         \
+            T *dr = d + r * k;                                                                \
+            for (Py_ssize_t j = 0; j < k; j++) dr[j] = gr[j] * yr[j];                         \
+            T s = (T)0 + pairwise_##T(dr, k);                                                 \
+            for (Py_ssize_t j = 0; j < k; j++) dr[j] = (gr[j] - s) * yr[j];                   \
+        }                                                                                     \
+    }
+
+SOFTMAX_ROWS(float)
+SOFTMAX_ROWS(double)
+
+/* softmax_step(stage, ...): stage 1 (e), rows normalised in place; stage 2 (grad, y, d), d
+   written (a new array: neither grad nor y). Matrices (rows, k) of one float dtype. */
+PyObject *gn_softmax_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
+    if (stage == -1 && PyErr_Occurred()) return NULL;
+    if (!((stage == 1 && nargs == 2) || (stage == 2 && nargs == 4))) {
+        PyErr_SetString(PyExc_TypeError, "softmax_step(): unknown stage or wrong number of arguments");
+        return NULL;
+    }
+    const char *shape_error = "softmax_step(): expected (rows, classes) matrices";
+    Py_buffer a, y, d;
+    PyObject *result = NULL;
+    if (get_float_matrix(args[1], &a, stage == 1, "a matrix", shape_error) != 0) return NULL;
+    Py_ssize_t rows = a.shape[0], k = a.shape[1];
+    Kind kind = kind_of(&a);
+    if (stage == 1) {
+        if (kind == F32) normalize_rows_float(a.buf, rows, k);
+        else normalize_rows_double(a.buf, rows, k);
+        result = Py_None;
+        goto done_a;
+    }
+    if (get_float_matrix(args[2], &y, 0, "the softmax", shape_error) != 0) goto done_a;
+    if (check_matrix(&y, kind, rows * k, "softmax_step(): the softmax") != 0) goto done_y;
+    if (get_float_matrix(args[3], &d, 1, "the gradient", shape_error) != 0) goto done_y;
+    if (check_matrix(&d, kind, rows * k, "softmax_step(): the gradient") != 0) goto done_d;
+    if (d.buf == a.buf || d.buf == y.buf) {
+        PyErr_SetString(PyExc_ValueError, "softmax_step(): the gradient must be a new array");
+        goto done_d;
+    }
+    if (kind == F32) softmax_grad_float(a.buf, y.buf, d.buf, rows, k);
+    else softmax_grad_double(a.buf, y.buf, d.buf, rows, k);
+    result = Py_None;
+done_d:
+    PyBuffer_Release(&d);
+done_y:
+    PyBuffer_Release(&y);
+done_a:
+    PyBuffer_Release(&a);
+    Py_XINCREF(result);
+    return result;
+}
+
+/* ----- sparse cross-entropy from probabilities --------------------------------------------- */
+/* losses.py's loops around NumPy's two logs, row by row:
+     1. c = minimum(maximum(probs, eps), 1 - eps) (NumPy's NaN rules); inside = (c == probs)
+        as 1 or 0; totals = 0 + pairwise sum of c's row; picked = c[row, label]
+        (then loss = np.log(totals) - np.log(picked))
+     2. backward: t = grad / totals; d = t * inside; d[row, label] = (t - grad / picked) * inside */
+#define SPARSE_PROBS(T)                                                                       \
+    static void sparse_probs_prepare_##T(const T *probs, const int64_t *labels, T *c, T *inside, \
+                                         T *totals, T *picked, Py_ssize_t rows, Py_ssize_t k, \
+                                         T eps, T high) {                                     \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            const T *q = probs + r * k;                                                       \
+            T *cr = c + r * k, *in = inside + r * k;                                          \
+            for (Py_ssize_t j = 0; j < k; j++) {                                              \
+                T p = (q[j] > eps || q[j] != q[j]) ? q[j] : eps;                              \
+                p = (p < high || p != p) ? p : high;                                          \
+                cr[j] = p;                                                                    \
+                in[j] = (T)(p == q[j]);                                                       \
+            }                                                                                 \
+            totals[r] = (T)0 + pairwise_##T(cr, k);                                           \
+            picked[r] = cr[labels[r]];                                                        \
+        }                                                                                     \
+    }                                                                                         \
+    static void sparse_probs_grad_##T(const T *grad, const int64_t *labels, const T *totals,  \
+                                      const T *picked, const T *inside, T *d, Py_ssize_t rows, \
+                                      Py_ssize_t k) {                                         \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                               \
+            const T *in = inside + r * k;                                                     \
+            T *dr = d + r * k;                                                                \
+            T t = grad[r] / totals[r];                                                        \
+            for (Py_ssize_t j = 0; j < k; j++) dr[j] = t * in[j];                             \
+            dr[labels[r]] = (t - grad[r] / picked[r]) * in[labels[r]];                        \
+        }                                                                                     \
+    }
+
+SPARSE_PROBS(float)
+SPARSE_PROBS(double)
+
+/* sparse_probs_step(stage, ...): stage 1 (probs, labels, c, inside, totals, picked, eps,
+   high), the last four written; stage 2 (grad, labels, totals, picked, inside, d), d written.
+   Matrices (rows, k) and vectors (rows,) of one float dtype; labels int64 in [0, k). */
+PyObject *gn_sparse_probs_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
+    if (stage == -1 && PyErr_Occurred()) return NULL;
+    if (!((stage == 1 && nargs == 9) || (stage == 2 && nargs == 7))) {
+        PyErr_SetString(PyExc_TypeError, "sparse_probs_step(): unknown stage or wrong number of arguments");
+        return NULL;
+    }
+    double eps = 0, high = 0;
+    if (stage == 1) {
+        eps = PyFloat_AsDouble(args[7]);
+        high = PyFloat_AsDouble(args[8]);
+        if (PyErr_Occurred()) return NULL;
+    }
+    /* the float arrays in order, each a matrix (1) or a vector (0), written (1) or read (0) */
+    static const int s1_matrix[] = {1, 1, 1, 0, 0}, s1_written[] = {0, 1, 1, 1, 1};
+    static const int s2_matrix[] = {0, 0, 0, 1, 1}, s2_written[] = {0, 0, 0, 0, 1};
+    static const int s1_arg[] = {1, 3, 4, 5, 6}, s2_arg[] = {1, 3, 4, 5, 6};
+    const int *is_matrix = stage == 1 ? s1_matrix : s2_matrix, *written = stage == 1 ? s1_written : s2_written;
+    const int *arg = stage == 1 ? s1_arg : s2_arg;
+    Py_buffer views[5], labels;
+    int got = 0, have_labels = 0;
+    PyObject *result = NULL;
+    /* the shape comes from the first matrix: stage 1's probs, stage 2's inside */
+    int first = stage == 1 ? 0 : 3;
+    if (get_float_matrix(args[arg[first]], &views[first], written[first], "a matrix",
+                         "sparse_probs_step(): expected a (rows, classes) matrix") != 0)
+        return NULL;
+    Py_ssize_t rows = views[first].shape[0], k = views[first].shape[1];
+    Kind kind = kind_of(&views[first]);
+    for (int i = 0; i < 5; i++) {
+        if (i == first) continue;
+        if (get_floats(args[arg[i]], &views[i], written[i], "an array") != 0) goto done;
+        got |= 1 << i;
+        if (check_matrix(&views[i], kind, is_matrix[i] ? rows * k : rows, "sparse_probs_step()") != 0) goto done;
+    }
+    if (rows && k == 0) {
+        PyErr_SetString(PyExc_ValueError, "sparse_probs_step(): no classes");
+        goto done;
+    }
+    if (get_labels(args[2], &labels, rows, k) != 0) goto done;
+    have_labels = 1;
+    void *b[5];
+    for (int i = 0; i < 5; i++) b[i] = views[i].buf;
+    if (kind == F32) {
+        if (stage == 1) sparse_probs_prepare_float(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k, (float)eps, (float)high);
+        else sparse_probs_grad_float(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k);
+    } else {
+        if (stage == 1) sparse_probs_prepare_double(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k, eps, high);
+        else sparse_probs_grad_double(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k);
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    if (have_labels) PyBuffer_Release(&labels);
+    PyBuffer_Release(&views[first]);
+    for (int i = 0; i < 5; i++)
+        if (got & (1 << i)) PyBuffer_Release(&views[i]);
+    return result;
+}
+
 /* ----- binary cross-entropy from probabilities ------------------------------------------ */
 /* losses.py's loops around NumPy's two logs, elementwise over flat arrays:
      1. p = minimum(maximum(probs, eps), 1 - eps) (NumPy's NaN rules); shifted = p + eps;

@@ -12,7 +12,7 @@ import numpy as np
 from .. import nn, ops
 from ..autograd import Tensor
 from ..backend import epsilon
-from ..ops.losses import binary_crossentropy_from_probabilities
+from ..ops.losses import binary_crossentropy_from_probabilities, sparse_crossentropy_from_probabilities
 from .base import LossFunctionWrapper, aligned_targets, mean_over_last, prediction_tensor, raw_array
 
 
@@ -165,9 +165,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
     """Cross-entropy of integer class labels per example: -log p[label].
 
     From probabilities, ``y_pred`` is clipped to [eps, 1 - eps] (eps = 1e-7) and its log
-    is passed to the fused op as logits, as Keras 2 does (the op's log-softmax thereby
-    renormalises the clipped probabilities). From logits, the fused stable
-    ``nn.sparse_softmax_cross_entropy_with_logits`` is used directly.
+    read as logits by a log-softmax, as Keras does when it cannot see the logits (the
+    clipped probabilities are thereby renormalised): -log(c[label] / sum(c)), computed as
+    one node. From logits, the fused stable ``nn.sparse_softmax_cross_entropy_with_logits``
+    is used directly.
 
     Args:
         y_true: class indices of shape ``y_pred.shape[:-1]`` or that plus ``(1,)``; any
@@ -194,11 +195,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
     op = "sparse_categorical_crossentropy"
     y_pred = _move_to_last(prediction_tensor(y_pred), axis, op)
     labels, mask = _sparse_labels(y_true, y_pred.shape, op, ignore_class)
-    if not from_logits:
-        eps = epsilon()
-        # the log of probabilities the model gave, not log(softmax) of logits: clipped, then fused
-        y_pred = ops.log(ops.clip(y_pred, eps, 1.0 - eps))
-    losses = nn.sparse_softmax_cross_entropy_with_logits(labels, y_pred)
+    if from_logits:
+        losses = nn.sparse_softmax_cross_entropy_with_logits(labels, y_pred)
+    else:  # the probabilities the model gave, clipped, renormalised: one fused node
+        losses = sparse_crossentropy_from_probabilities(labels, y_pred, epsilon())
     if mask is not None:
         losses = losses * mask.astype(losses.dtype)
     return losses

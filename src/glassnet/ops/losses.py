@@ -31,6 +31,7 @@ __all__ = [
     "binary_crossentropy_from_probabilities",
     "sigmoid_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits",
+    "sparse_crossentropy_from_probabilities",
     "sparse_softmax_cross_entropy_with_logits",
 ]
 
@@ -44,6 +45,33 @@ def _neg_log_softmax(xp, x, axis):
     """-log_softmax(x) = logsumexp(x) - x along ``axis``, the max subtracted first (>= 0, finite)."""
     shifted = x - x.max(axis=axis, keepdims=True)
     return xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True)) - shifted
+
+
+def _pick(values, rows, flat_labels, labels, op):
+    """``values[..., label]`` for each row of ``values`` (classes last), or a ValueError
+    naming the first label outside [0, classes)."""
+    classes = values.shape[-1]
+    try:
+        # indexing rejects labels >= classes; negative ones would silently wrap around
+        if flat_labels.size and flat_labels.dtype.kind == "i" and (
+                np.minimum.reduce(flat_labels) if type(flat_labels) is np.ndarray else flat_labels.min()) < 0:
+            raise IndexError
+        return values.reshape(-1, classes)[rows, flat_labels]
+    except IndexError:
+        bad = labels[(labels < 0) | (labels >= classes)].flat[0]
+        raise ValueError(
+            f"{op}: labels must be in [0, {classes}) for {classes} classes. Received: a label of {bad}"
+        ) from None
+
+
+def _row_sums(matrix):
+    """``matrix``'s rows summed (NumPy's pairwise order; compiled where the kernels take it)."""
+    compiled = kernels.native
+    if compiled is not None and kernels.takes(matrix) and matrix.shape[-1]:
+        sums = np.empty(len(matrix), matrix.dtype)
+        compiled.xent_step(2, matrix, sums)
+        return sums
+    return np.add.reduce(matrix, axis=-1) if type(matrix) is np.ndarray else matrix.sum(axis=-1)
 
 
 # ----- Functions --------------------------------------------------------------------
@@ -65,21 +93,9 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
         e = xp.exp(shifted)
         shifted -= xp.log(np.add.reduce(e, axis=-1, keepdims=True) if host else e.sum(axis=-1, keepdims=True))
         log_probs = shifted
-        classes = logits.shape[-1]
         rows = xp.arange(labels.size)
         flat_labels = labels.reshape(-1)
-        try:
-            # indexing rejects labels >= classes; negative ones would silently wrap around
-            if flat_labels.size and flat_labels.dtype.kind == "i" and (
-                    np.minimum.reduce(flat_labels) if host else flat_labels.min()) < 0:
-                raise IndexError
-            picked = log_probs.reshape(-1, classes)[rows, flat_labels]
-        except IndexError:
-            bad = labels[(labels < 0) | (labels >= classes)].flat[0]
-            raise ValueError(
-                "sparse_softmax_cross_entropy_with_logits: labels must be in "
-                f"[0, {classes}) for {classes} classes. Received: a label of {bad}"
-            ) from None
+        picked = _pick(log_probs, rows, flat_labels, labels, "sparse_softmax_cross_entropy_with_logits")
         ctx.save(rows, flat_labels, log_probs)
         return 0 - picked.reshape(labels.shape)  # not -picked: a perfect prediction gives +0, not -0
 
@@ -227,6 +243,68 @@ class BinaryCrossentropyFromProbabilities(Function):
         return None, d_probs
 
 
+class SparseCrossentropyFromProbabilities(Function):
+    """loss = log(sum(c)) - log(c[label]) with c = clip(probs, eps, 1 - eps): Keras's formula
+    for probabilities (the log of the clipped probabilities read as logits by a log-softmax,
+    which renormalises them) as one node, where it was three (clip, log, the cross-entropy
+    with its max and exp). The gradient, 1 / sum(c) - [label] / c[label], passes where the
+    clip did not bind; the labels get none."""
+
+    @staticmethod
+    def forward(ctx, labels, probs, *, epsilon):
+        ctx.shape = probs.shape
+        flat = probs.reshape(-1, probs.shape[-1])
+        compiled = kernels.native
+        if compiled is not None and kernels.takes(flat) and flat.shape[-1] and type(labels) is np.ndarray:
+            loss = _compiled_sparse_probs_forward(ctx, compiled, labels, flat, epsilon)
+            if loss is not None:
+                return loss
+        xp = ctx.xp
+        clipped = xp.maximum(flat, epsilon)
+        xp.minimum(clipped, 1.0 - epsilon, out=clipped)
+        flat_labels = labels.reshape(-1)
+        picked = _pick(clipped, xp.arange(labels.size), flat_labels, labels, "sparse_categorical_crossentropy")
+        totals = _row_sums(clipped)
+        ctx.save(flat_labels, clipped == flat, totals, picked)
+        loss = xp.log(totals)
+        loss -= xp.log(picked)
+        return loss.reshape(labels.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        flat_labels, inside, totals, picked = ctx.saved
+        upstream = grad.reshape(-1)
+        compiled = kernels.native
+        if compiled is not None and inside.dtype == totals.dtype and kernels.takes(upstream, totals) \
+                and flat_labels.dtype == np.int64:
+            d_probs = np.empty(inside.shape, inside.dtype)  # the rule below in one pass (see kernels)
+            compiled.sparse_probs_step(2, upstream, flat_labels, totals, picked, inside, d_probs)
+            return None, d_probs.reshape(ctx.shape)
+        xp = ctx.xp
+        d_probs = xp.empty(inside.shape, xp.result_type(upstream, totals))
+        d_probs[...] = (upstream / totals)[:, None]
+        d_probs[xp.arange(len(d_probs)), flat_labels] -= upstream / picked
+        d_probs *= inside
+        return None, d_probs.reshape(ctx.shape)
+
+
+def _compiled_sparse_probs_forward(ctx, compiled, labels, flat, epsilon):
+    """The forward above with its loops compiled around NumPy's two logs: the same bits.
+    ``inside`` is kept as ones and zeros of the dtype. None (nothing kept) when a label is
+    out of range, which the NumPy code then reports."""
+    flat_labels = np.ascontiguousarray(labels.reshape(-1), dtype=np.int64)
+    clipped, inside = np.empty(flat.shape, flat.dtype), np.empty(flat.shape, flat.dtype)
+    totals, picked = np.empty(len(flat), flat.dtype), np.empty(len(flat), flat.dtype)
+    try:
+        compiled.sparse_probs_step(1, flat, flat_labels, clipped, inside, totals, picked, epsilon, 1.0 - epsilon)
+    except IndexError:
+        return None
+    ctx.save(flat_labels, inside, totals, picked)
+    loss = np.log(totals)
+    loss -= np.log(picked)
+    return loss.reshape(labels.shape)
+
+
 def _compiled_bce_forward(ctx, compiled, labels, probs, epsilon):
     """The forward above with its loops compiled (see glassnet.kernels) around NumPy's own
     two logs: the same bits. ``inside`` is kept as ones and zeros of the dtype (NumPy's
@@ -249,12 +327,11 @@ def _check_same_shape(op, labels, logits):
         )
 
 
-def _check_sparse_labels(labels, logits):
-    op = "sparse_softmax_cross_entropy_with_logits"
+def _check_sparse_labels(labels, logits, op="sparse_softmax_cross_entropy_with_logits", name="logits"):
     data = labels.data if isinstance(labels, Tensor) else labels
     shape = logits.data.shape if isinstance(logits, Tensor) else logits.shape
     if len(shape) == 0:
-        raise ValueError(f"{op}: logits need a class axis (rank >= 1). Received: logits.shape=()")
+        raise ValueError(f"{op}: {name} need a class axis (rank >= 1). Received: {name}.shape=()")
     if data.dtype.kind not in "iu":
         raise ValueError(
             f"{op}: labels must be integer class indices (cast them with .astype(int)). "
@@ -262,8 +339,8 @@ def _check_sparse_labels(labels, logits):
         )
     if data.shape != shape[:-1]:
         raise ValueError(
-            f"{op}: labels must have shape logits.shape[:-1] = {shape[:-1]}. "
-            f"Received: labels.shape={data.shape}, logits.shape={shape}"
+            f"{op}: labels must have shape {name}.shape[:-1] = {shape[:-1]}. "
+            f"Received: labels.shape={data.shape}, {name}.shape={shape}"
         )
     return data  # the range is checked where the labels are used, at no extra cost
 
@@ -335,6 +412,25 @@ def binary_crossentropy_from_probabilities(labels, probs, epsilon) -> Tensor:
     labels = _as_array_input(labels)
     _check_same_shape("binary_crossentropy", labels, probs)
     return BinaryCrossentropyFromProbabilities.apply(labels, probs, epsilon=float(epsilon))
+
+
+def sparse_crossentropy_from_probabilities(labels, probs, epsilon) -> Tensor:
+    """Cross-entropy of integer class labels against class probabilities ``probs`` (classes
+    last), Keras's way: probs clipped to [eps, 1 - eps], their log taken as logits by a
+    log-softmax: -log(c[label] / sum(c)) with c the clipped probabilities.
+
+    Raises:
+        ValueError: for non-integer labels, a shape mismatch or a label out of range.
+
+    Example:
+        >>> import glassnet as gn
+        >>> from glassnet.ops.losses import sparse_crossentropy_from_probabilities
+        >>> sparse_crossentropy_from_probabilities([0, 1], gn.tensor([[0.5, 0.5], [1.0, 0.0]]), 1e-7).numpy().round(4)
+        array([ 0.6931, 16.1181], dtype=float32)
+    """
+    probs = _float_input(probs)
+    labels = _check_sparse_labels(_as_array_input(labels), probs, "sparse_categorical_crossentropy", "probs")
+    return SparseCrossentropyFromProbabilities.apply(labels, probs, epsilon=float(epsilon))
 
 
 def sigmoid_cross_entropy_with_logits(labels, logits) -> Tensor:

@@ -9,7 +9,9 @@ which framework ran where by version, which is what matters for reading the numb
 
 from __future__ import annotations
 
+import ctypes
 import datetime
+import glob
 import os
 import pathlib
 import platform
@@ -118,6 +120,30 @@ def _blas_environment() -> str:
     return ", ".join(found) if found else "none"
 
 
+def numpy_blas() -> str:
+    """NumPy's BLAS and, for OpenBLAS, the kernels it chose for this CPU at load time (its
+    core name: the same wheel runs SkylakeX's AVX-512 kernels on one machine and Haswell's
+    on another, and the large rows move with it). Read from the library NumPy loaded."""
+    import numpy
+
+    config = getattr(numpy, "__config__", None)
+    blas = getattr(config, "CONFIG", {}).get("Build Dependencies", {}).get("blas", {})
+    name = f"{blas.get('name', 'unknown')} {blas.get('version', '')}".strip()
+    libs = glob.glob(os.path.join(os.path.dirname(numpy.__file__) + ".libs", "*openblas*"))
+    for path in libs:  # NumPy's wheels bundle OpenBLAS here, with prefixed or suffixed names
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                       "openblas_get_corename64_", "openblas_get_corename"):
+            corename = getattr(library, symbol, None)
+            if corename is not None:
+                corename.restype = ctypes.c_char_p
+                return f"{name}, its {corename().decode()} kernels"
+    return f"{name} (kernels not known)"
+
+
 def _kernels_state() -> str:
     """Whether glassnet ran with its compiled kernels (glassnet.kernels), as this process sees it."""
     try:
@@ -139,7 +165,7 @@ def markdown(args, argv, found, missing, results, latency, imports):
         out += ["**Development run** (reduced `--scale` or `--epochs`): the timings are not representative.", ""]
     out += ["## Machine", "",
             f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores; {platform.platform()}",
-            f"- Python {platform.python_version()}, NumPy {numpy.__version__}",
+            f"- Python {platform.python_version()}, NumPy {numpy.__version__}; NumPy's BLAS: {numpy_blas()}",
             f"- glassnet revision: {_git_revision()}; compiled kernels: {_kernels_state()}",
             f"- threads: {args.threads or 'each framework’s default'}",
             f"- BLAS and thread settings in the environment: {_blas_environment()}",

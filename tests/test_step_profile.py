@@ -1,6 +1,8 @@
-"""benchmarks/step_profile.py still reads the recorded steps and restores what it wraps."""
+"""The benchmark tools: step_profile reads the recorded steps and restores what it wraps;
+kernels_ab and revisions_ab compare like with like; the report names NumPy's BLAS kernels."""
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -57,3 +59,16 @@ def test_revisions_ab_runs_both_sides_and_removes_its_worktree(monkeypatch, caps
     out = capsys.readouterr().out
     assert "blobs this checkout: fastest" in out and "blobs HEAD: fastest" in out and "x (fastest epochs)" in out
     assert subprocess.run(["git", "-C", root, "worktree", "list"], capture_output=True, text=True).stdout == worktrees
+
+
+def test_the_report_names_the_blas_kernels_numpy_loaded():
+    """OpenBLAS picks its kernels for the CPU when NumPy loads; OPENBLAS_CORETYPE overrides
+    that, so a fresh interpreter told to use Haswell's must report them."""
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import report; print(report.numpy_blas())"
+    run = lambda env: subprocess.run([sys.executable, "-c", code, BENCHMARKS], capture_output=True, text=True,
+                                     env=env, check=True).stdout.strip()
+    plain = run({k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"})
+    if "kernels not known" in plain:
+        pytest.skip(f"NumPy's BLAS does not say which kernels it uses: {plain}")
+    assert plain.endswith(" kernels") and "openblas" in plain.lower()
+    assert run(dict(os.environ, OPENBLAS_CORETYPE="Haswell")).endswith("its Haswell kernels")

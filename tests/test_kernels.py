@@ -247,7 +247,7 @@ def _dense_both_ways(x, kernel, bias, activation, upstream, native):
 @pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh"])
 @pytest.mark.parametrize("rows, features, units, with_bias", [
     (1, 3, 2, True), (7, 5, 1, True), (32, 400, 25, True), (129, 16, 10, True), (256, 64, 1024, True),
-    (9, 4, 6, False),
+    (9, 4, 6, False), (32, 2, 1, True), (130, 3, 1, True), (1000, 3, 1, True),  # one unit: a pairwise column
 ])
 def test_compiled_dense_gives_numpys_bits(rows, features, units, with_bias, activation, dtype):
     rng = np.random.default_rng(rows * units)
@@ -262,6 +262,19 @@ def test_compiled_dense_gives_numpys_bits(rows, features, units, with_bias, acti
     for a, b in zip(with_kernels, without):
         assert a.dtype == dtype
         assert a.tobytes() == b.tobytes()
+
+
+@needs_kernels
+@pytest.mark.parametrize("rows", [3, 16, 200])
+def test_compiled_bias_gradient_of_one_unit_sums_a_column_of_minus_zeros_as_numpy(rows):
+    x = np.zeros((rows, 2), np.float32)
+    kernel = np.ones((2, 1), np.float32)
+    upstream = np.full((rows, 1), -0.0, np.float32)
+    # relu's mask is 0 on the zero outputs: d = -0 * 0 = -0 in every row
+    with_kernels = _dense_both_ways(x, kernel, np.zeros(1, np.float32), "relu", upstream, True)
+    without = _dense_both_ways(x, kernel, np.zeros(1, np.float32), "relu", upstream, False)
+    assert np.signbit(with_kernels[0]).sum() == 0 and with_kernels[3].tobytes() == np.float32(0).tobytes() * 1
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(with_kernels, without))
 
 
 @needs_kernels

@@ -19,6 +19,34 @@
 #define WIDE_LOOP
 #endif
 
+/* NumPy's sum of a contiguous row, as np.add.reduce(row) forms it: from +0, add the pairwise
+   sum (fewer than 8 numbers one by one; up to 128 in 8 running sums combined as a tree;
+   longer rows halved at a multiple of 8). */
+#define PAIRWISE(T)                                                                           \
+    static inline T pairwise_##T(const T *a, Py_ssize_t n) {                                  \
+        if (n < 8) {                                                                          \
+            T res = (T)0;                                                                     \
+            for (Py_ssize_t i = 0; i < n; i++) res = res + a[i];                              \
+            return res;                                                                       \
+        }                                                                                     \
+        if (n <= 128) {                                                                       \
+            T r[8];                                                                           \
+            for (int j = 0; j < 8; j++) r[j] = a[j];                                          \
+            Py_ssize_t i = 8;                                                                 \
+            for (; i < n - (n % 8); i += 8)                                                   \
+                for (int j = 0; j < 8; j++) r[j] = r[j] + a[i + j];                           \
+            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));        \
+            for (; i < n; i++) res = res + a[i];                                              \
+            return res;                                                                       \
+        }                                                                                     \
+        Py_ssize_t half = n / 2;                                                              \
+        half -= half % 8;                                                                     \
+        return pairwise_##T(a, half) + pairwise_##T(a + half, n - half);                      \
+    }
+
+PAIRWISE(float)
+PAIRWISE(double)
+
 typedef enum { F32, F64, OTHER } Kind;
 
 static inline Kind kind_of(const Py_buffer *view) {

@@ -43,9 +43,9 @@ enum { MODE_BIAS = 0, MODE_RELU = 1, MODE_NEGATE = 2, MODE_RECIPROCAL_ONE_PLUS =
 
 /* Backward: d = g * act'(y) from the output y, as the NumPy rules write it
    (relu: g * (y > 0); sigmoid: g * (y * (1 - y)); tanh: g * (1 - y * y)), and when asked
-   the bias gradient, d summed over rows in row order from +0, as np.add.reduce(d, axis=0)
-   sums a C-contiguous matrix of two or more columns (so a column of -0 sums to +0; one
-   column NumPy sums pairwise: the caller asks only from two on). */
+   the bias gradient, d summed over rows as np.add.reduce(d, axis=0) sums a C-contiguous
+   matrix: of two or more columns, row by row from +0 (so a column of -0 sums to +0); of
+   one column, pairwise like a row (see kernels.h). */
 enum { ACT_NONE = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
 
 #define DENSE_GRAD(T)                                                                         \
@@ -68,13 +68,14 @@ enum { ACT_NONE = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
             default:                                                                          \
                 for (Py_ssize_t j = 0; j < units; j++) dr[j] = gr[j];                         \
             }                                                                                 \
-            if (db) {                                                                         \
+            if (db && units > 1) {                                                            \
                 if (r == 0)                                                                   \
                     for (Py_ssize_t j = 0; j < units; j++) db[j] = (T)0 + dr[j];              \
                 else                                                                          \
                     for (Py_ssize_t j = 0; j < units; j++) db[j] = db[j] + dr[j];             \
             }                                                                                 \
         }                                                                                     \
+        if (db && units == 1) db[0] = (T)0 + pairwise_##T(d, rows);                           \
     }
 
 BIAS_ACT(float)

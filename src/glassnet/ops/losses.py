@@ -3,8 +3,10 @@
 Each is one Function for numerical stability: the loss is computed from the logits
 through a log-sum-exp (or log1p) with the max taken out, never as log(softmax(x)) or
 log(sigmoid(x)) in two steps, so logits anywhere in [-1e4, 1e4] give finite losses and
-gradients. They return one loss per example; averaging over the batch belongs to the
-Keras-style losses above this floor.
+gradients. Two more take probabilities, Keras's way (clipped to [eps, 1 - eps]), each as
+one node where the formula has several: binary, and sparse categorical. They return one
+loss per example; averaging over the batch belongs to the Keras-style losses above this
+floor.
 
 Example:
     >>> import glassnet as gn

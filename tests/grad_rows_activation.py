@@ -1,4 +1,5 @@
-"""Gradient-table rows of the activation and fused-loss families (glassnet.ops.activation, .losses)."""
+"""Gradient-table rows of the activation, softmax and fused-loss families
+(glassnet.ops.activation, .softmax_ops, .losses)."""
 
 import numpy as np
 

@@ -1,7 +1,7 @@
 """TensorFlow's ``tf.nn`` face: activations and fused cross-entropies, names only.
 
-Everything here is defined in :mod:`glassnet.ops.activation` and
-:mod:`glassnet.ops.losses`; this module hands the names on.
+Everything here is defined in :mod:`glassnet.ops.activation`, :mod:`glassnet.ops.softmax_ops`
+and :mod:`glassnet.ops.losses`; this module hands the names on.
 
 Example:
     >>> import glassnet as gn
@@ -17,15 +17,11 @@ from .ops.activation import exponential as exponential
 from .ops.activation import gelu as gelu
 from .ops.activation import hard_sigmoid as hard_sigmoid
 from .ops.activation import leaky_relu as leaky_relu
-from .ops.activation import log_softmax as log_softmax
-from .ops.activation import logsumexp as logsumexp
-from .ops.activation import logsumexp as reduce_logsumexp
 from .ops.activation import relu as relu
 from .ops.activation import relu6 as relu6
 from .ops.activation import selu as selu
 from .ops.activation import sigmoid as sigmoid
 from .ops.activation import silu as silu
-from .ops.activation import softmax as softmax
 from .ops.activation import softplus as softplus
 from .ops.activation import softsign as softsign
 from .ops.activation import swish as swish
@@ -44,3 +40,7 @@ from .ops.pooling import avg_pool2d as avg_pool2d
 from .ops.pooling import max_pool1d as max_pool1d
 from .ops.pooling import max_pool2d as max_pool2d
 from .ops.random_ops import dropout as dropout
+from .ops.softmax_ops import log_softmax as log_softmax
+from .ops.softmax_ops import logsumexp as logsumexp
+from .ops.softmax_ops import logsumexp as reduce_logsumexp
+from .ops.softmax_ops import softmax as softmax

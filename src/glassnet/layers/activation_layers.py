@@ -19,7 +19,7 @@ import numbers
 from .. import activations
 from ..backend import get_xp
 from ..ops import add, exp, multiply, subtract
-from ..ops.activation import logsumexp
+from ..ops.softmax_ops import logsumexp
 from .base import Layer
 
 __all__ = ["Activation", "LeakyReLU", "ReLU", "Softmax"]

@@ -1,4 +1,6 @@
-"""Activations, with TensorFlow's names: sigmoid, tanh, the relu family, gelu, softmax ...
+"""Elementwise activations, with TensorFlow's names: sigmoid, tanh, the relu family, gelu ...
+
+(softmax and its relatives normalise along an axis: :mod:`glassnet.ops.softmax_ops`.)
 
 A dedicated Function exists only where stability or speed asks for one (each says
 which); the rest are composed from existing ops and get their gradient for free.
@@ -20,15 +22,13 @@ import math
 
 import numpy as np
 
-from .. import kernels
 from ..autograd import Function, Tensor, as_array
 from ..backend import floatx
 from .elementwise import abs, add, clip, divide, exp, multiply
-from .reduction import normalize_axes
 
 __all__ = [
-    "elu", "exponential", "gelu", "hard_sigmoid", "leaky_relu", "log_softmax", "logsumexp",
-    "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh",
+    "elu", "exponential", "gelu", "hard_sigmoid", "leaky_relu", "relu", "relu6", "selu", "sigmoid",
+    "silu", "softplus", "softsign", "swish", "tanh",
 ]
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -46,13 +46,6 @@ def _float_input(x):
         return x if x.dtype.kind == "f" else Tensor(x.data, dtype=floatx())
     array = as_array(x)
     return array if array.dtype.kind == "f" else array.astype(floatx())
-
-
-def _axis(axis, ndim, op):
-    """Validate a single class axis and return it non-negative."""
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        raise TypeError(f"{op}: axis must be an int. Received: axis={axis!r}")
-    return normalize_axes(axis, ndim, op)[0]
 
 
 def _erf(xp, x):
@@ -211,91 +204,6 @@ class Gelu(Function):
             return grad * (0.5 * (1 + s) + 0.5 * x * (1 - s * s) * inner)
         # d/dx x Phi(x) = Phi(x) + x phi(x), phi the normal density
         return grad * (s + x * _INV_SQRT_2PI * ctx.xp.exp(-0.5 * x * x))
-
-
-class Softmax(Function):
-    """y = e^x / sum(e^x) along ``axis``. Own rule for stability: the max is subtracted first."""
-
-    @staticmethod
-    def forward(ctx, x, *, axis=-1):
-        ctx.axis = axis = _axis(axis, x.ndim, "softmax")
-        rows = _compiled_rows(x, axis)
-        if rows is None:
-            e = ctx.xp.exp(x - x.max(axis=axis, keepdims=True))
-            out = e / e.sum(axis=axis, keepdims=True)
-        else:  # the same arithmetic, its row loops compiled (see kernels): 7.0 -> 2.7 us on 32 x 10
-            out = np.empty(rows.shape, x.dtype)
-            kernels.native.xent_step(1, rows, out)
-            np.exp(out, out=out)
-            kernels.native.softmax_step(1, out)
-            out = out.reshape(x.shape)
-        ctx.save(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved
-        # Jacobian-vector product: y * (g - sum(g * y))
-        rows = _compiled_rows(out, ctx.axis)
-        if rows is None or not kernels.takes(grad, out):
-            return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
-        d = np.empty(out.shape, out.dtype)
-        kernels.native.softmax_step(2, grad.reshape(rows.shape), rows, d.reshape(rows.shape))
-        return d
-
-
-def _compiled_rows(x, axis):
-    """``x`` as a (rows, classes) matrix when the compiled kernels can take its last axis
-    (``axis``) as rows: a contiguous float array with classes; else None."""
-    if kernels.native is None or axis != x.ndim - 1 or not x.size or not kernels.takes(x):
-        return None
-    return x.reshape(-1, x.shape[-1])
-
-
-class LogSoftmax(Function):
-    """y = x - logsumexp(x) along ``axis``, fused: log(softmax(x)) in two steps gives -inf."""
-
-    @staticmethod
-    def forward(ctx, x, *, axis=-1):
-        xp = ctx.xp
-        ctx.axis = _axis(axis, x.ndim, "log_softmax")
-        shifted = x - x.max(axis=ctx.axis, keepdims=True)
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=ctx.axis, keepdims=True))
-        ctx.save(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved
-        # d/dx_j y_i = [i == j] - softmax_j, and softmax = e^y
-        return grad - ctx.xp.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
-
-
-class LogSumExp(Function):
-    """y = log(sum(e^x)) over ``axis``. Own rule for stability: the max is taken out first."""
-
-    @staticmethod
-    def forward(ctx, x, *, axis=None, keepdims=False):
-        xp = ctx.xp
-        ctx.axes = normalize_axes(axis, x.ndim, "logsumexp")
-        ctx.keepdims = keepdims
-        m = x.max(axis=ctx.axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        e = xp.exp(x - m)
-        total = e.sum(axis=ctx.axes, keepdims=True)
-        # a slice of all -inf sums to 0: its logsumexp is -inf and its gradient 0, with no 0/0
-        filled = total > 0
-        total = xp.where(filled, total, 1)
-        ctx.save(e / total)  # softmax over the axes: the gradient
-        out = xp.where(filled, xp.log(total) + m, -xp.inf)
-        return out if keepdims else out.reshape([n for i, n in enumerate(x.shape) if i not in ctx.axes])
-
-    @staticmethod
-    def backward(ctx, grad):
-        (probs,) = ctx.saved
-        if not ctx.keepdims and ctx.axes:
-            grad = ctx.xp.expand_dims(grad, ctx.axes)
-        return grad * probs
 
 
 # ----- public functions ---------------------------------------------------------------

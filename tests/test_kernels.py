@@ -469,6 +469,21 @@ def test_the_softmax_kernel_refuses_bad_calls():
 
 
 # ----- binary cross-entropy from probabilities -----------------------------------------------
+def _loss_both_ways(loss_fn, labels, probs, upstream):
+    """``[(losses, gradient)]`` of ``loss_fn(labels, probs, 1e-7)`` with the kernels, then without."""
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            tensor = gn.tensor(probs, requires_grad=True)
+            loss = loss_fn(labels, tensor, 1e-7)
+            loss.backward(gn.tensor(upstream))
+            results.append((loss.numpy(), tensor.grad.numpy()))
+        finally:
+            kernels.use_native(previous)
+    return results
+
+
 @needs_kernels
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(1,), (32, 1), (7, 3)])
@@ -479,17 +494,7 @@ def test_compiled_binary_cross_entropy_gives_numpys_bits(shape, dtype):
     probs.flat[-1] = 1.0                    # clipped above
     labels = rng.integers(0, 2, shape)      # integers: converted as NumPy's code converts them
     upstream = rng.standard_normal(shape).astype(dtype)
-    results = []
-    for native in (True, False):
-        previous = kernels.use_native(native)
-        try:
-            tensor = gn.tensor(probs, requires_grad=True)
-            loss = binary_crossentropy_from_probabilities(labels, tensor, 1e-7)
-            loss.backward(gn.tensor(upstream))
-            results.append((loss.numpy(), tensor.grad.numpy()))
-        finally:
-            kernels.use_native(previous)
-    for a, b in zip(*results):
+    for a, b in zip(*_loss_both_ways(binary_crossentropy_from_probabilities, labels, probs, upstream)):
         assert a.dtype == dtype
         assert a.tobytes() == b.tobytes()
 
@@ -498,32 +503,15 @@ def test_compiled_binary_cross_entropy_gives_numpys_bits(shape, dtype):
 def test_compiled_binary_cross_entropy_keeps_nan_and_the_clip():
     probs = np.array([np.nan, 1e-9, 0.5, 1 - 1e-9], np.float32)
     labels = np.array([1.0, 1.0, 0.0, 0.0], np.float32)
-    results = []
-    for native in (True, False):
-        previous = kernels.use_native(native)
-        try:
-            tensor = gn.tensor(probs, requires_grad=True)
-            gn.sum(binary_crossentropy_from_probabilities(labels, tensor, 1e-7)).backward()
-            results.append(tensor.grad.numpy())
-        finally:
-            kernels.use_native(previous)
+    results = [grad for _, grad in _loss_both_ways(binary_crossentropy_from_probabilities, labels, probs,
+                                                   np.ones_like(probs))]
     assert results[0].tobytes() == results[1].tobytes()
     assert np.isnan(results[0][0]) and results[0][1] == 0 and results[0][3] == 0  # no gradient where clipped
 
 
 # ----- sparse cross-entropy from probabilities -----------------------------------------------
 def _sparse_probs_both_ways(labels, probs, upstream):
-    results = []
-    for native in (True, False):
-        previous = kernels.use_native(native)
-        try:
-            tensor = gn.tensor(probs, requires_grad=True)
-            loss = sparse_crossentropy_from_probabilities(labels, tensor, 1e-7)
-            loss.backward(gn.tensor(upstream))
-            results.append((loss.numpy(), tensor.grad.numpy()))
-        finally:
-            kernels.use_native(previous)
-    return results
+    return _loss_both_ways(sparse_crossentropy_from_probabilities, labels, probs, upstream)
 
 
 @needs_kernels

@@ -4,7 +4,9 @@
 import numpy as np
 
 import glassnet as gn
-from glassnet.ops.losses import binary_crossentropy_from_probabilities, sparse_crossentropy_from_probabilities
+from glassnet.ops.probability_losses import (binary_crossentropy_from_probabilities,
+                                             categorical_crossentropy_from_probabilities,
+                                             sparse_crossentropy_from_probabilities)
 from gradrows import GradRow, away_from_zero, distinct, normal, positive
 
 SHAPES = ((), (5,), (3, 4), (2, 3, 4))
@@ -144,6 +146,14 @@ ROWS = [
     GradRow("sparse_ce_probabilities_clipped",
             lambda p: sparse_crossentropy_from_probabilities(_SPARSE[(4, 5)], p, 1e-7),
             ((4, 5),), ("SparseCrossentropyFromProbabilities",), _partly_clipped),
+    # unnormalised positive probabilities, kept off the clip; and a third pushed past it
+    GradRow("categorical_ce_probabilities",
+            lambda p: categorical_crossentropy_from_probabilities(np.eye(5)[_SPARSE[(4, 5)]], p, 1e-7),
+            ((4, 5),), ("CategoricalCrossentropyFromProbabilities",), positive),
+    GradRow("categorical_ce_probabilities_soft_axis0",
+            lambda p: categorical_crossentropy_from_probabilities(_probabilities(np.random.default_rng(5), (3, 4)).T,
+                                                                  p, 1e-7, axis=0),
+            ((4, 3),), ("CategoricalCrossentropyFromProbabilities",), positive),
     GradRow("sigmoid_ce_labels_and_logits", gn.nn.sigmoid_cross_entropy_with_logits, ((3, 4), (3, 4)),
             ("SigmoidCrossEntropyWithLogits",), (_unit, normal)),
 ]

@@ -6,7 +6,8 @@ import pytest
 
 import glassnet as gn
 from glassnet import kernels
-from glassnet.ops.losses import binary_crossentropy_from_probabilities, sparse_crossentropy_from_probabilities
+from glassnet.ops.probability_losses import (binary_crossentropy_from_probabilities,
+                                             sparse_crossentropy_from_probabilities)
 from glassnet.optimizers import SGD, Adam, AdamW
 
 needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")

@@ -315,6 +315,35 @@ def test_sparse_class_axis_other_than_last():
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10)
 
 
+def _categorical_as_six_ops(y, p, axis):
+    """Keras's formula for probabilities written as the separate ops it once was."""
+    eps = 1e-7
+    q = gn.clip(p / gn.sum(p, axis=axis, keepdims=True), eps, 1.0 - eps)
+    return -gn.sum(y * gn.log(q), axis=axis)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, axis", [((5, 3), -1), ((4, 6), 0), ((2, 3, 4), 1), ((6,), 0), ((3, 1), -1)], ids=str)
+def test_categorical_from_probabilities_is_the_six_ops_bit_for_bit(shape, axis, dtype):
+    """One fused node, the same numbers as normalise, clip, log, multiply, sum and negate
+    (forward and gradient), with probabilities at and past the clip and unnormalised rows."""
+    rng = np.random.default_rng(len(shape) * 10 + axis)
+    p = rng.uniform(0.0, 2.0, shape).astype(dtype)
+    if shape[axis] > 1:  # a 0 and a near-0 beside larger values: clipped below after normalising
+        p.flat[0], p.flat[-1] = 0.0, 1e-12
+    y = rng.uniform(0.0, 1.0, shape).astype(dtype)
+    upstream = rng.standard_normal(np.delete(np.array(shape), axis % len(shape)).tolist() or ()).astype(dtype)
+    results = []
+    for compute in (lambda t: losses.categorical_crossentropy(y, t, axis=axis), lambda t: _categorical_as_six_ops(y, t, axis)):
+        t = gn.tensor(p, requires_grad=True)
+        out = compute(t)
+        out.backward(gn.tensor(upstream))
+        results.append((out.numpy(), t.grad.numpy()))
+    (fused, fused_grad), (six, six_grad) = results
+    assert fused.dtype == dtype and fused.tobytes() == six.tobytes()
+    assert fused_grad.tobytes() == six_grad.tobytes()
+
+
 def test_categorical_class_axis_other_than_last():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((3, 5))

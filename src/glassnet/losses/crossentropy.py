@@ -12,7 +12,9 @@ import numpy as np
 from .. import nn, ops
 from ..autograd import Tensor
 from ..backend import epsilon
-from ..ops.losses import binary_crossentropy_from_probabilities, sparse_crossentropy_from_probabilities
+from ..ops.probability_losses import (binary_crossentropy_from_probabilities,
+                                     categorical_crossentropy_from_probabilities,
+                                     sparse_crossentropy_from_probabilities)
 from .base import LossFunctionWrapper, aligned_targets, mean_over_last, prediction_tensor, raw_array
 
 
@@ -156,9 +158,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if from_logits:
         # fused: log(softmax(x)) in two steps overflows for large logits
         return nn.softmax_cross_entropy_with_logits(y_true, y_pred, axis=axis)
-    eps = epsilon()
-    p = ops.clip(y_pred / ops.sum(y_pred, axis=axis, keepdims=True), eps, 1.0 - eps)
-    return ops.negative(ops.sum(y_true * ops.log(p), axis=axis))
+    # normalised to sum 1, clipped, -sum(y log p): one node (glassnet.ops.probability_losses)
+    return categorical_crossentropy_from_probabilities(y_true, y_pred, epsilon(), axis=axis)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, ignore_class=None) -> Tensor:

@@ -3,10 +3,9 @@
 Each is one Function for numerical stability: the loss is computed from the logits
 through a log-sum-exp (or log1p) with the max taken out, never as log(softmax(x)) or
 log(sigmoid(x)) in two steps, so logits anywhere in [-1e4, 1e4] give finite losses and
-gradients. Two more take probabilities, Keras's way (clipped to [eps, 1 - eps]), each as
-one node where the formula has several: binary, and sparse categorical. They return one
-loss per example; averaging over the batch belongs to the Keras-style losses above this
-floor.
+gradients. They return one loss per example; averaging over the batch belongs to the
+Keras-style losses above this floor. (Cross-entropies of probabilities, Keras's way, are
+in :mod:`glassnet.ops.probability_losses`.)
 
 Example:
     >>> import glassnet as gn
@@ -30,10 +29,8 @@ from .activation import _float_input
 from .reduction import normalize_axes
 
 __all__ = [
-    "binary_crossentropy_from_probabilities",
     "sigmoid_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits",
-    "sparse_crossentropy_from_probabilities",
     "sparse_softmax_cross_entropy_with_logits",
 ]
 
@@ -64,16 +61,6 @@ def _pick(values, rows, flat_labels, labels, op):
         raise ValueError(
             f"{op}: labels must be in [0, {classes}) for {classes} classes. Received: a label of {bad}"
         ) from None
-
-
-def _row_sums(matrix):
-    """``matrix``'s rows summed (NumPy's pairwise order; compiled where the kernels take it)."""
-    compiled = kernels.native
-    if compiled is not None and kernels.takes(matrix) and matrix.shape[-1]:
-        sums = np.empty(len(matrix), matrix.dtype)
-        compiled.xent_step(2, matrix, sums)
-        return sums
-    return np.add.reduce(matrix, axis=-1) if type(matrix) is np.ndarray else matrix.sum(axis=-1)
 
 
 # ----- Functions --------------------------------------------------------------------
@@ -195,132 +182,6 @@ class SigmoidCrossEntropyWithLogits(Function):
         return d_labels, d_logits
 
 
-class BinaryCrossentropyFromProbabilities(Function):
-    """loss = -(z log(p + eps) + (1 - z) log((1 - p) + eps)) with p = clip(probs, eps, 1 - eps),
-    Keras's formula for probabilities, as one node (ten before, each with its own
-    bookkeeping, on every step of every sigmoid-output model). The gradient passes
-    where the clip did not bind; the labels get none."""
-
-    @staticmethod
-    def forward(ctx, labels, probs, *, epsilon):
-        compiled = kernels.native
-        if compiled is not None and kernels.takes(probs) and probs.ndim and type(labels) is np.ndarray \
-                and labels.shape == probs.shape:
-            return _compiled_bce_forward(ctx, compiled, labels, probs, epsilon)
-        xp = ctx.xp
-        # clip(probs, eps, 1 - eps) as two ufunc calls: np.clip's Python wrapper costs more
-        # (in place only on arrays: a 0-d input gives NumPy scalars)
-        p = xp.maximum(probs, epsilon)
-        p = xp.minimum(p, 1.0 - epsilon, out=p) if p.ndim else xp.minimum(p, 1.0 - epsilon)
-        z = labels.astype(probs.dtype, copy=False)
-        shifted = p + epsilon
-        not_p = 1.0 - p  # Keras's order: in float32, (1 + eps) - p rounds differently
-        not_p += epsilon
-        not_z = 1.0 - z
-        # the two denominators and 1 - z are the backward pass's too: kept, not recomputed
-        ctx.save(z, not_z, shifted, not_p, p == probs)
-        loss = xp.log(shifted)
-        loss *= z
-        log_not_p = xp.log(not_p)
-        log_not_p *= not_z
-        loss += log_not_p
-        # 0 - loss, not -loss: a perfect prediction gives +0
-        return xp.subtract(0, loss, out=loss) if loss.ndim else 0 - loss
-
-    @staticmethod
-    def backward(ctx, grad):
-        z, not_z, shifted, not_p, inside = ctx.saved
-        compiled = kernels.native
-        if inside.dtype != bool and compiled is not None and type(grad) is np.ndarray and grad.dtype == z.dtype:
-            d_probs = np.empty(z.shape, z.dtype)  # the rule below in one pass (see kernels)
-            if grad.shape != z.shape:  # np.broadcast_to costs 3 us: only when needed
-                grad = np.broadcast_to(grad, z.shape)
-            compiled.bce_step(3, z, not_z, shifted, not_p, inside, np.ascontiguousarray(grad), d_probs)
-            return None, d_probs
-        # d/dp = -z / (p + eps) + (1 - z) / ((1 - p) + eps), zero where the clip binds
-        d_probs = not_z / not_p
-        d_probs -= z / shifted
-        d_probs *= grad
-        d_probs *= inside
-        return None, d_probs
-
-
-class SparseCrossentropyFromProbabilities(Function):
-    """loss = log(sum(c)) - log(c[label]) with c = clip(probs, eps, 1 - eps): Keras's formula
-    for probabilities (the log of the clipped probabilities read as logits by a log-softmax,
-    which renormalises them) as one node, where it was three (clip, log, the cross-entropy
-    with its max and exp). The gradient, 1 / sum(c) - [label] / c[label], passes where the
-    clip did not bind; the labels get none."""
-
-    @staticmethod
-    def forward(ctx, labels, probs, *, epsilon):
-        ctx.shape = probs.shape
-        flat = probs.reshape(-1, probs.shape[-1])
-        compiled = kernels.native
-        if compiled is not None and kernels.takes(flat) and flat.shape[-1] and type(labels) is np.ndarray:
-            loss = _compiled_sparse_probs_forward(ctx, compiled, labels, flat, epsilon)
-            if loss is not None:
-                return loss
-        xp = ctx.xp
-        clipped = xp.maximum(flat, epsilon)
-        xp.minimum(clipped, 1.0 - epsilon, out=clipped)
-        flat_labels = labels.reshape(-1)
-        picked = _pick(clipped, xp.arange(labels.size), flat_labels, labels, "sparse_categorical_crossentropy")
-        totals = _row_sums(clipped)
-        ctx.save(flat_labels, clipped == flat, totals, picked)
-        loss = xp.log(totals)
-        loss -= xp.log(picked)
-        return loss.reshape(labels.shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        flat_labels, inside, totals, picked = ctx.saved
-        upstream = grad.reshape(-1)
-        compiled = kernels.native
-        if compiled is not None and inside.dtype == totals.dtype and kernels.takes(upstream, totals) \
-                and flat_labels.dtype == np.int64:
-            d_probs = np.empty(inside.shape, inside.dtype)  # the rule below in one pass (see kernels)
-            compiled.sparse_probs_step(2, upstream, flat_labels, totals, picked, inside, d_probs)
-            return None, d_probs.reshape(ctx.shape)
-        xp = ctx.xp
-        d_probs = xp.empty(inside.shape, xp.result_type(upstream, totals))
-        d_probs[...] = (upstream / totals)[:, None]
-        d_probs[xp.arange(len(d_probs)), flat_labels] -= upstream / picked
-        d_probs *= inside
-        return None, d_probs.reshape(ctx.shape)
-
-
-def _compiled_sparse_probs_forward(ctx, compiled, labels, flat, epsilon):
-    """The forward above with its loops compiled around NumPy's two logs: the same bits.
-    ``inside`` is kept as ones and zeros of the dtype. None (nothing kept) when a label is
-    out of range, which the NumPy code then reports."""
-    flat_labels = np.ascontiguousarray(labels.reshape(-1), dtype=np.int64)
-    clipped, inside = np.empty(flat.shape, flat.dtype), np.empty(flat.shape, flat.dtype)
-    totals, picked = np.empty(len(flat), flat.dtype), np.empty(len(flat), flat.dtype)
-    try:
-        compiled.sparse_probs_step(1, flat, flat_labels, clipped, inside, totals, picked, epsilon, 1.0 - epsilon)
-    except IndexError:
-        return None
-    ctx.save(flat_labels, inside, totals, picked)
-    loss = np.log(totals)
-    loss -= np.log(picked)
-    return loss.reshape(labels.shape)
-
-
-def _compiled_bce_forward(ctx, compiled, labels, probs, epsilon):
-    """The forward above with its loops compiled (see glassnet.kernels) around NumPy's own
-    two logs: the same bits. ``inside`` is kept as ones and zeros of the dtype (NumPy's
-    code keeps booleans: multiplying by either gives the same numbers)."""
-    z = np.ascontiguousarray(labels, dtype=probs.dtype)
-    empty, shape, dtype = np.empty, probs.shape, probs.dtype  # four calls: a generator costs 0.45 us more
-    shifted, not_p, not_z, inside = empty(shape, dtype), empty(shape, dtype), empty(shape, dtype), empty(shape, dtype)
-    compiled.bce_step(1, probs, z, shifted, not_p, not_z, inside, epsilon, 1.0 - epsilon)
-    ctx.save(z, not_z, shifted, not_p, inside)
-    loss = np.log(shifted)
-    compiled.bce_step(2, loss, z, np.log(not_p), not_z, loss)
-    return loss
-
-
 # ----- validation -------------------------------------------------------------------
 def _check_same_shape(op, labels, logits):
     if labels.shape != logits.shape:
@@ -399,41 +260,6 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1) -> Tensor:
     _check_same_shape(op, labels, logits)
     axis = normalize_axes(axis, logits.ndim, op)[0]
     return SoftmaxCrossEntropyWithLogits.apply(labels, logits, axis=axis)
-
-
-def binary_crossentropy_from_probabilities(labels, probs, epsilon) -> Tensor:
-    """Binary cross-entropy per element of probabilities ``probs`` against labels in [0, 1],
-    Keras's way: p clipped to [eps, 1 - eps] and eps added inside each log.
-
-    Example:
-        >>> import glassnet as gn
-        >>> from glassnet.ops.losses import binary_crossentropy_from_probabilities
-        >>> binary_crossentropy_from_probabilities([1.0, 0.0], gn.tensor([0.5, 0.0]), 1e-7).numpy().round(4)
-        array([0.6931, 0.    ], dtype=float32)
-    """
-    probs = _float_input(probs)
-    labels = _as_array_input(labels)
-    _check_same_shape("binary_crossentropy", labels, probs)
-    return BinaryCrossentropyFromProbabilities.apply(labels, probs, epsilon=float(epsilon))
-
-
-def sparse_crossentropy_from_probabilities(labels, probs, epsilon) -> Tensor:
-    """Cross-entropy of integer class labels against class probabilities ``probs`` (classes
-    last), Keras's way: probs clipped to [eps, 1 - eps], their log taken as logits by a
-    log-softmax: -log(c[label] / sum(c)) with c the clipped probabilities.
-
-    Raises:
-        ValueError: for non-integer labels, a shape mismatch or a label out of range.
-
-    Example:
-        >>> import glassnet as gn
-        >>> from glassnet.ops.losses import sparse_crossentropy_from_probabilities
-        >>> sparse_crossentropy_from_probabilities([0, 1], gn.tensor([[0.5, 0.5], [1.0, 0.0]]), 1e-7).numpy().round(4)
-        array([ 0.6931, 16.1181], dtype=float32)
-    """
-    probs = _float_input(probs)
-    labels = _check_sparse_labels(_as_array_input(labels), probs, "sparse_categorical_crossentropy", "probs")
-    return SparseCrossentropyFromProbabilities.apply(labels, probs, epsilon=float(epsilon))
 
 
 def sigmoid_cross_entropy_with_logits(labels, logits) -> Tensor:

@@ -2,6 +2,26 @@
 
 #include "kernels.h"
 
+/* The stage a multi-stage kernel was called for (its first argument), checked against the
+   number of arguments each stage takes (arity[stage], stages 1 to `stages`); -1 with a
+   TypeError set when it is not one. */
+static long read_stage(PyObject *const *args, Py_ssize_t nargs, const int *arity, long stages, const char *name) {
+    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
+    if (stage == -1 && PyErr_Occurred()) return -1;
+    if (stage < 1 || stage > stages || nargs != arity[stage]) {
+        PyErr_Format(PyExc_TypeError, "%s(): unknown stage or wrong number of arguments", name);
+        return -1;
+    }
+    return stage;
+}
+
+/* A clip's bounds from two Python floats: eps, and high = 1 - eps as NumPy rounds it. */
+static int read_clip(PyObject *eps_obj, PyObject *high_obj, double *eps, double *high) {
+    *eps = PyFloat_AsDouble(eps_obj);
+    *high = PyFloat_AsDouble(high_obj);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 /* ----- sparse softmax cross-entropy from logits ------------------------------------------- */
 /* The three loops of losses.py's forward around NumPy's exp and log (which stay NumPy's):
      1. shifted = logits - max(row)                      (then e = np.exp(shifted))
@@ -70,12 +90,8 @@ static int get_labels(PyObject *obj, Py_buffer *view, Py_ssize_t rows, Py_ssize_
    and vectors (rows,). */
 PyObject *gn_xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     static const int arity[] = {0, 3, 3, 5, 4};
-    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
-    if (stage == -1 && PyErr_Occurred()) return NULL;
-    if (stage < 1 || stage > 4 || nargs != arity[stage]) {
-        PyErr_SetString(PyExc_TypeError, "xent_step(): unknown stage or wrong number of arguments");
-        return NULL;
-    }
+    long stage = read_stage(args, nargs, arity, 4, "xent_step");
+    if (stage < 0) return NULL;
     Py_buffer a, b, c, labels;
     int have_c = 0, have_labels = 0;
     PyObject *result = NULL;
@@ -157,12 +173,9 @@ SOFTMAX_ROWS(double)
 /* softmax_step(stage, ...): stage 1 (e), rows normalised in place; stage 2 (grad, y, d), d
    written (a new array: neither grad nor y). Matrices (rows, k) of one float dtype. */
 PyObject *gn_softmax_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
-    if (stage == -1 && PyErr_Occurred()) return NULL;
-    if (!((stage == 1 && nargs == 2) || (stage == 2 && nargs == 4))) {
-        PyErr_SetString(PyExc_TypeError, "softmax_step(): unknown stage or wrong number of arguments");
-        return NULL;
-    }
+    static const int arity[] = {0, 2, 4};
+    long stage = read_stage(args, nargs, arity, 2, "softmax_step");
+    if (stage < 0) return NULL;
     const char *shape_error = "softmax_step(): expected (rows, classes) matrices";
     Py_buffer a, y, d;
     PyObject *result = NULL;
@@ -238,18 +251,11 @@ SPARSE_PROBS(double)
    high), the last four written; stage 2 (grad, labels, totals, picked, inside, d), d written.
    Matrices (rows, k) and vectors (rows,) of one float dtype; labels int64 in [0, k). */
 PyObject *gn_sparse_probs_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
-    if (stage == -1 && PyErr_Occurred()) return NULL;
-    if (!((stage == 1 && nargs == 9) || (stage == 2 && nargs == 7))) {
-        PyErr_SetString(PyExc_TypeError, "sparse_probs_step(): unknown stage or wrong number of arguments");
-        return NULL;
-    }
+    static const int arity[] = {0, 9, 7};
+    long stage = read_stage(args, nargs, arity, 2, "sparse_probs_step");
+    if (stage < 0) return NULL;
     double eps = 0, high = 0;
-    if (stage == 1) {
-        eps = PyFloat_AsDouble(args[7]);
-        high = PyFloat_AsDouble(args[8]);
-        if (PyErr_Occurred()) return NULL;
-    }
+    if (stage == 1 && read_clip(args[7], args[8], &eps, &high) != 0) return NULL;
     /* the float arrays in order, each a matrix (1) or a vector (0), written (1) or read (0) */
     static const int s1_matrix[] = {1, 1, 1, 0, 0}, s1_written[] = {0, 1, 1, 1, 1};
     static const int s2_matrix[] = {0, 0, 0, 1, 1}, s2_written[] = {0, 0, 0, 0, 1};
@@ -281,7 +287,8 @@ PyObject *gn_sparse_probs_step(PyObject *self, PyObject *const *args, Py_ssize_t
     void *b[5];
     for (int i = 0; i < 5; i++) b[i] = views[i].buf;
     if (kind == F32) {
-        if (stage == 1) sparse_probs_prepare_float(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k, (float)eps, (float)high);
+        if (stage == 1)
+            sparse_probs_prepare_float(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k, (float)eps, (float)high);
         else sparse_probs_grad_float(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k);
     } else {
         if (stage == 1) sparse_probs_prepare_double(b[0], labels.buf, b[1], b[2], b[3], b[4], rows, k, eps, high);
@@ -337,19 +344,11 @@ BCE(double)
    inside, grad, d); all of one float dtype and one size; the last of each list is written
    (stage 1: the last four). */
 PyObject *gn_bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    static const int arrays_of[] = {0, 6, 5, 7}, written_from[] = {0, 2, 4, 6};
-    long stage = nargs ? PyLong_AsLong(args[0]) : -1;
-    if (stage == -1 && PyErr_Occurred()) return NULL;
-    if (stage < 1 || stage > 3 || nargs != 1 + arrays_of[stage] + (stage == 1 ? 2 : 0)) {
-        PyErr_SetString(PyExc_TypeError, "bce_step(): unknown stage or wrong number of arguments");
-        return NULL;
-    }
+    static const int arrays_of[] = {0, 6, 5, 7}, written_from[] = {0, 2, 4, 6}, arity[] = {0, 9, 6, 8};
+    long stage = read_stage(args, nargs, arity, 3, "bce_step");
+    if (stage < 0) return NULL;
     double eps = 0, high = 0;
-    if (stage == 1) {
-        eps = PyFloat_AsDouble(args[7]);
-        high = PyFloat_AsDouble(args[8]);
-        if (PyErr_Occurred()) return NULL;
-    }
+    if (stage == 1 && read_clip(args[7], args[8], &eps, &high) != 0) return NULL;
     Py_buffer views[7];
     int count = arrays_of[stage], got = 0;
     PyObject *result = NULL;

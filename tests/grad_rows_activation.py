@@ -4,6 +4,7 @@
 import numpy as np
 
 import glassnet as gn
+from glassnet.ops.losses import mean_squared_error_per_example
 from glassnet.ops.probability_losses import (binary_crossentropy_from_probabilities,
                                              categorical_crossentropy_from_probabilities,
                                              sparse_crossentropy_from_probabilities)
@@ -154,6 +155,10 @@ ROWS = [
             lambda p: categorical_crossentropy_from_probabilities(_probabilities(np.random.default_rng(5), (3, 4)).T,
                                                                   p, 1e-7, axis=0),
             ((4, 3),), ("CategoricalCrossentropyFromProbabilities",), positive),
+    *[GradRow(f"mean_squared_error{shape}",
+              lambda p, y=np.random.default_rng(6).standard_normal(shape): mean_squared_error_per_example(y, p),
+              (shape,), ("MeanSquaredErrorPerExample",))
+      for shape in ((5,), (4, 1), (4, 3), (2, 3, 4))],
     GradRow("sigmoid_ce_labels_and_logits", gn.nn.sigmoid_cross_entropy_with_logits, ((3, 4), (3, 4)),
             ("SigmoidCrossEntropyWithLogits",), (_unit, normal)),
 ]

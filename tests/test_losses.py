@@ -334,14 +334,39 @@ def test_categorical_from_probabilities_is_the_six_ops_bit_for_bit(shape, axis, 
     y = rng.uniform(0.0, 1.0, shape).astype(dtype)
     upstream = rng.standard_normal(np.delete(np.array(shape), axis % len(shape)).tolist() or ()).astype(dtype)
     results = []
-    for compute in (lambda t: losses.categorical_crossentropy(y, t, axis=axis), lambda t: _categorical_as_six_ops(y, t, axis)):
+    fused = lambda t: losses.categorical_crossentropy(y, t, axis=axis)  # noqa: E731
+    for compute in (fused, lambda t: _categorical_as_six_ops(y, t, axis)):
         t = gn.tensor(p, requires_grad=True)
         out = compute(t)
         out.backward(gn.tensor(upstream))
         results.append((out.numpy(), t.grad.numpy()))
-    (fused, fused_grad), (six, six_grad) = results
-    assert fused.dtype == dtype and fused.tobytes() == six.tobytes()
-    assert fused_grad.tobytes() == six_grad.tobytes()
+    (one, one_grad), (six, six_grad) = results
+    assert one.dtype == dtype and one.tobytes() == six.tobytes()
+    assert one_grad.tobytes() == six_grad.tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(6,), (5, 1), (5, 3), (2, 3, 4)], ids=str)
+def test_mean_squared_error_is_subtract_square_mean_bit_for_bit(shape, dtype):
+    """One fused node, the numbers of the three ops it replaced, forward and gradient."""
+    rng = np.random.default_rng(sum(shape))
+    p, y = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    upstream = rng.standard_normal(shape[:-1]).astype(dtype)
+    from glassnet.losses.base import mean_over_last
+
+    def as_three_ops(t):
+        error = t - y
+        return mean_over_last(error * error)
+
+    results = []
+    for compute in (lambda t: losses.mean_squared_error(y, t), as_three_ops):
+        t = gn.tensor(p, requires_grad=True)
+        out = compute(t)
+        out.backward(gn.tensor(upstream))
+        results.append((out.numpy(), t.grad.numpy()))
+    (fused, fused_grad), (three, three_grad) = results
+    assert fused.dtype == dtype and fused.shape == shape[:-1]
+    assert fused.tobytes() == three.tobytes() and fused_grad.tobytes() == three_grad.tobytes()
 
 
 def test_categorical_class_axis_other_than_last():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn, ops
+from ..ops.losses import mean_squared_error_per_example
 from ..autograd import Tensor
 from ..backend import epsilon
 from .base import LossFunctionWrapper, aligned_targets, mean_over_last, prediction_tensor
@@ -33,8 +34,11 @@ def mean_squared_error(y_true, y_pred) -> Tensor:
         array([2.5], dtype=float32)
     """
     y_pred = prediction_tensor(y_pred)
-    error = y_pred - aligned_targets(y_true, y_pred, "mean_squared_error")
-    return mean_over_last(error * error)
+    y_true = aligned_targets(y_true, y_pred, "mean_squared_error")
+    if y_pred.ndim:  # subtract, square and the mean over the last axis as one node
+        return mean_squared_error_per_example(y_true, y_pred)
+    error = y_pred - y_true
+    return error * error
 
 
 def mean_absolute_error(y_true, y_pred) -> Tensor:

@@ -5,7 +5,8 @@ through a log-sum-exp (or log1p) with the max taken out, never as log(softmax(x)
 log(sigmoid(x)) in two steps, so logits anywhere in [-1e4, 1e4] give finite losses and
 gradients. They return one loss per example; averaging over the batch belongs to the
 Keras-style losses above this floor. (Cross-entropies of probabilities, Keras's way, are
-in :mod:`glassnet.ops.probability_losses`.)
+in :mod:`glassnet.ops.probability_losses`.) The mean squared error is here too, as one
+node for speed: every regression model's step runs it.
 
 Example:
     >>> import glassnet as gn
@@ -29,6 +30,7 @@ from .activation import _float_input
 from .reduction import normalize_axes
 
 __all__ = [
+    "mean_squared_error_per_example",
     "sigmoid_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits",
     "sparse_softmax_cross_entropy_with_logits",
@@ -182,12 +184,40 @@ class SigmoidCrossEntropyWithLogits(Function):
         return d_labels, d_logits
 
 
+class MeanSquaredErrorPerExample(Function):
+    """loss = mean over the last axis of (preds - labels)^2: the three ops it was (subtract,
+    square, mean) as one node, each step's arithmetic theirs and in their order, so the
+    numbers are theirs bit for bit. The labels get no gradient, as in Keras."""
+
+    @staticmethod
+    def forward(ctx, labels, preds):
+        if labels.dtype != preds.dtype:  # as the loss casts its targets to the predictions' type
+            labels = labels.astype(preds.dtype)
+        error = preds - labels
+        ctx.save(error)
+        squares = error * error
+        units = squares.shape[-1]
+        if units == 1:  # the mean over one entry is that entry: a reshape
+            return squares.reshape(squares.shape[:-1])
+        total = (np.add.reduce(squares, axis=(squares.ndim - 1,)) if type(squares) is np.ndarray
+                 else squares.sum(axis=-1))
+        return total / units
+
+    @staticmethod
+    def backward(ctx, grad):
+        (error,) = ctx.saved
+        units = error.shape[-1]
+        # each entry's part of its example's mean, times the error (broadcast: the same products)
+        share = (grad if units == 1 else grad / units)[..., None] * error
+        return None, share + share  # d(e * e) = g e + g e, as the product's rule sums its two sides
+
+
 # ----- validation -------------------------------------------------------------------
-def _check_same_shape(op, labels, logits):
+def _check_same_shape(op, labels, logits, name="logits"):
     if labels.shape != logits.shape:
         raise ValueError(
-            f"{op}: labels and logits must have the same shape. "
-            f"Received: labels.shape={labels.shape}, logits.shape={logits.shape}"
+            f"{op}: labels and {name} must have the same shape. "
+            f"Received: labels.shape={labels.shape}, {name}.shape={logits.shape}"
         )
 
 
@@ -260,6 +290,27 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1) -> Tensor:
     _check_same_shape(op, labels, logits)
     axis = normalize_axes(axis, logits.ndim, op)[0]
     return SoftmaxCrossEntropyWithLogits.apply(labels, logits, axis=axis)
+
+
+def mean_squared_error_per_example(labels, preds) -> Tensor:
+    """Mean over the last axis of (preds - labels)^2, one value per example, as one node.
+
+    Args:
+        labels: targets, an array of ``preds``' shape (rank >= 1).
+        preds: predictions.
+
+    Example:
+        >>> import glassnet as gn
+        >>> from glassnet.ops.losses import mean_squared_error_per_example
+        >>> mean_squared_error_per_example([[1.0, 2.0]], gn.tensor([[0.0, 4.0]])).numpy()
+        array([2.5], dtype=float32)
+    """
+    preds = _float_input(preds)
+    labels = _as_array_input(labels)
+    _check_same_shape("mean_squared_error", labels, preds, "preds")
+    if not len(preds.shape):
+        raise ValueError("mean_squared_error: predictions need an axis to average over (rank >= 1)")
+    return MeanSquaredErrorPerExample.apply(labels, preds)
 
 
 def sigmoid_cross_entropy_with_logits(labels, logits) -> Tensor:

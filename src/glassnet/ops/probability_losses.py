@@ -235,7 +235,7 @@ def binary_crossentropy_from_probabilities(labels, probs, epsilon) -> Tensor:
     """
     probs = _float_input(probs)
     labels = _as_array_input(labels)
-    _check_same_shape("binary_crossentropy", labels, probs)
+    _check_same_shape("binary_crossentropy", labels, probs, "probs")
     return BinaryCrossentropyFromProbabilities.apply(labels, probs, epsilon=float(epsilon))
 
 
@@ -254,7 +254,7 @@ def categorical_crossentropy_from_probabilities(labels, probs, epsilon, axis=-1)
     """
     probs = _float_input(probs)
     labels = _as_array_input(labels)
-    _check_same_shape("categorical_crossentropy", labels, probs)
+    _check_same_shape("categorical_crossentropy", labels, probs, "probs")
     if not len(probs.shape):
         raise ValueError("categorical_crossentropy: y_pred needs a class axis (rank >= 1). Received: y_pred.shape=()")
     axis = normalize_axes(axis, len(probs.shape), "categorical_crossentropy")[0]

@@ -29,7 +29,7 @@ Example:
     >>> model.compile(loss="mse", optimizer="sgd")
     >>> picture = model_graph(model, np.ones((4, 2)), np.zeros(4))
     >>> [(block.name, [node.op for node in block.ops]) for block in picture.blocks]
-    [('hidden', ['Dense']), ('out', ['Dense']), ('loss', ['Subtract', 'Multiply', 'Reshape', 'Mean'])]
+    [('hidden', ['Dense']), ('out', ['Dense']), ('loss', ['MeanSquaredErrorPerExample', 'Mean'])]
     >>> "hidden/kernel:0" in picture.to_text() and picture.to_dot().startswith("digraph")
     True
 """

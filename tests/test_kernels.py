@@ -510,6 +510,35 @@ def test_compiled_binary_cross_entropy_keeps_nan_and_the_clip():
     assert np.isnan(results[0][0]) and results[0][1] == 0 and results[0][3] == 0  # no gradient where clipped
 
 
+# ----- binary cross-entropy from logits --------------------------------------------------------
+def _sigmoid_xent_both_ways(labels, logits, upstream):
+    return _loss_both_ways(lambda z, t, _: gn.nn.sigmoid_cross_entropy_with_logits(z, t), labels, logits, upstream)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (32, 1), (7, 3), (2, 3, 4)])
+def test_compiled_sigmoid_cross_entropy_gives_numpys_bits(shape, dtype):
+    rng = np.random.default_rng(int(np.prod(shape)))
+    logits = (rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4)).astype(dtype)
+    logits.flat[0], logits.flat[-1] = -0.0, 0.0     # NumPy's abs and maximum on signed zeros
+    labels = rng.uniform(0, 1, shape)               # float64: converted as NumPy's code converts them
+    upstream = rng.standard_normal(shape).astype(dtype)
+    (loss_c, grad_c), (loss_n, grad_n) = _sigmoid_xent_both_ways(labels, logits, upstream)
+    assert loss_c.dtype == dtype and grad_c.dtype == dtype
+    assert loss_c.tobytes() == loss_n.tobytes() and grad_c.tobytes() == grad_n.tobytes()
+
+
+@needs_kernels
+def test_compiled_sigmoid_cross_entropy_keeps_nan_and_infinities():
+    logits = np.array([np.nan, np.inf, -np.inf, 1e4, -1e4, -0.0], np.float32)
+    labels = np.array([1, 0, 1, 0, 1, 1], np.float32)
+    with np.errstate(invalid="ignore"):
+        (loss_c, grad_c), (loss_n, grad_n) = _sigmoid_xent_both_ways(labels, logits, np.ones_like(logits))
+    assert loss_c.tobytes() == loss_n.tobytes() and grad_c.tobytes() == grad_n.tobytes()
+    assert loss_c[3] == 1e4 and loss_c[5] == pytest.approx(np.log(2)) and grad_c[5] == -0.5
+
+
 # ----- sparse cross-entropy from probabilities -----------------------------------------------
 def _sparse_probs_both_ways(labels, probs, upstream):
     return _loss_both_ways(sparse_crossentropy_from_probabilities, labels, probs, upstream)

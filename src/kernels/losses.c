@@ -339,13 +339,38 @@ done:
 BCE(float)
 BCE(double)
 
-/* bce_step(stage, arrays..., [eps, high]): stage 1 (probs, z, shifted, not_p, not_z, inside,
-   eps, high), 2 (log_shifted, z, log_not_p, not_z, loss), 3 (z, not_z, shifted, not_p,
-   inside, grad, d); all of one float dtype and one size; the last of each list is written
-   (stage 1: the last four). */
+/* losses.py's loops of binary cross-entropy from logits x (labels z), around NumPy's exp and log1p:
+     4. a = -|x|                                   (then e = np.exp(a), l = np.log1p(e))
+     5. loss = (maximum(x, 0) - x * z) + l         (maximum as NumPy's: NaN kept, the 0 on a tie)
+     6. backward: d = ((x >= 0 ? 1 : e) / (1 + e) - z) * grad */
+#define SIGMOID_XENT(T, FABS)                                                                 \
+    static void sx_negabs_##T(const T *x, T *a, Py_ssize_t n) {                               \
+        for (Py_ssize_t i = 0; i < n; i++) a[i] = -FABS(x[i]); /* NumPy's abs: the sign bit */ \
+    }                                                                                         \
+    static void sx_loss_##T(const T *x, const T *z, const T *l, T *loss, Py_ssize_t n) {      \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
+            T top = (x[i] > (T)0 || x[i] != x[i]) ? x[i] : (T)0;                              \
+            loss[i] = (top - x[i] * z[i]) + l[i];                                             \
+        }                                                                                     \
+    }                                                                                         \
+    static void sx_grad_##T(const T *x, const T *z, const T *e, const T *grad, T *d,          \
+                            Py_ssize_t n) {                                                   \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            d[i] = ((x[i] >= (T)0 ? (T)1 : e[i]) / ((T)1 + e[i]) - z[i]) * grad[i];           \
+    }
+
+SIGMOID_XENT(float, fabsf)
+SIGMOID_XENT(double, fabs)
+
+/* bce_step(stage, arrays..., [eps, high]): from probabilities, stage 1 (probs, z, shifted,
+   not_p, not_z, inside, eps, high), 2 (log_shifted, z, log_not_p, not_z, loss), 3 (z, not_z,
+   shifted, not_p, inside, grad, d); from logits, 4 (x, a), 5 (x, z, l, loss), 6 (x, z, e,
+   grad, d); all of one float dtype and one size; the last of each list is written (stage
+   1: the last four). */
 PyObject *gn_bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    static const int arrays_of[] = {0, 6, 5, 7}, written_from[] = {0, 2, 4, 6}, arity[] = {0, 9, 6, 8};
-    long stage = read_stage(args, nargs, arity, 3, "bce_step");
+    static const int arrays_of[] = {0, 6, 5, 7, 2, 4, 5}, written_from[] = {0, 2, 4, 6, 1, 3, 4},
+                     arity[] = {0, 9, 6, 8, 3, 5, 6};
+    long stage = read_stage(args, nargs, arity, 6, "bce_step");
     if (stage < 0) return NULL;
     double eps = 0, high = 0;
     if (stage == 1 && read_clip(args[7], args[8], &eps, &high) != 0) return NULL;
@@ -364,13 +389,23 @@ PyObject *gn_bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     void *b[7];
     for (int i = 0; i < count; i++) b[i] = views[i].buf;
     if (kind == F32) {
-        if (stage == 1) bce_prepare_float(b[0], b[1], b[2], b[3], b[4], b[5], n, (float)eps, (float)high);
-        else if (stage == 2) bce_loss_float(b[0], b[1], b[2], b[3], b[4], n);
-        else bce_grad_float(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n);
+        switch (stage) {
+        case 1: bce_prepare_float(b[0], b[1], b[2], b[3], b[4], b[5], n, (float)eps, (float)high); break;
+        case 2: bce_loss_float(b[0], b[1], b[2], b[3], b[4], n); break;
+        case 3: bce_grad_float(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n); break;
+        case 4: sx_negabs_float(b[0], b[1], n); break;
+        case 5: sx_loss_float(b[0], b[1], b[2], b[3], n); break;
+        default: sx_grad_float(b[0], b[1], b[2], b[3], b[4], n);
+        }
     } else {
-        if (stage == 1) bce_prepare_double(b[0], b[1], b[2], b[3], b[4], b[5], n, eps, high);
-        else if (stage == 2) bce_loss_double(b[0], b[1], b[2], b[3], b[4], n);
-        else bce_grad_double(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n);
+        switch (stage) {
+        case 1: bce_prepare_double(b[0], b[1], b[2], b[3], b[4], b[5], n, eps, high); break;
+        case 2: bce_loss_double(b[0], b[1], b[2], b[3], b[4], n); break;
+        case 3: bce_grad_double(b[0], b[1], b[2], b[3], b[4], b[5], b[6], n); break;
+        case 4: sx_negabs_double(b[0], b[1], n); break;
+        case 5: sx_loss_double(b[0], b[1], b[2], b[3], n); break;
+        default: sx_grad_double(b[0], b[1], b[2], b[3], b[4], n);
+        }
     }
     result = Py_None;
     Py_INCREF(result);

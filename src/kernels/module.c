@@ -31,7 +31,7 @@ static PyMethodDef methods[] = {
     {"sparse_probs_step", (PyCFunction)(void (*)(void))gn_sparse_probs_step, METH_FASTCALL,
      "sparse_probs_step(stage, ...): the loops of sparse cross-entropy from probabilities around NumPy's log."},
     {"bce_step", (PyCFunction)(void (*)(void))gn_bce_step, METH_FASTCALL,
-     "bce_step(stage, ...): the loops of binary cross-entropy from probabilities around NumPy's log."},
+     "bce_step(stage, ...): the loops of binary cross-entropy (from probabilities or logits) around NumPy's log."},
     {"all_finite", gn_all_finite, METH_O,
      "all_finite(arrays): whether every number of every array is finite (None: ask NumPy)."},
     {"maxpool2d_forward", (PyCFunction)(void (*)(void))gn_maxpool2d_forward, METH_FASTCALL,

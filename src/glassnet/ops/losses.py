@@ -165,6 +165,10 @@ class SigmoidCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, labels, logits):
+        compiled = kernels.native
+        if compiled is not None and kernels.takes(logits) and logits.ndim and type(labels) is np.ndarray \
+                and labels.shape == logits.shape:
+            return _compiled_sigmoid_xent_forward(ctx, compiled, labels, logits)
         xp = ctx.xp
         z = labels.astype(logits.dtype, copy=False)
         e = xp.exp(-xp.abs(logits))  # in (0, 1]: never overflows
@@ -179,9 +183,26 @@ class SigmoidCrossEntropyWithLogits(Function):
         d_labels = -x * grad if ctx.needs_grad[0] else None
         d_logits = None
         if ctx.needs_grad[1]:
-            # d/dx = sigmoid(x) - z, sigmoid written with e^-|x| as in the forward pass
-            d_logits = (xp.where(x >= 0, 1, e) / (1 + e) - z) * grad
+            compiled = kernels.native
+            if compiled is not None and kernels.takes(x, z) and kernels.takes(e, grad) and grad.shape == x.shape:
+                d_logits = np.empty(x.shape, x.dtype)  # the rule below in one pass (see kernels)
+                compiled.bce_step(6, x, z, e, grad, d_logits)
+            else:
+                # d/dx = sigmoid(x) - z, sigmoid written with e^-|x| as in the forward pass
+                d_logits = (xp.where(x >= 0, 1, e) / (1 + e) - z) * grad
         return d_labels, d_logits
+
+
+def _compiled_sigmoid_xent_forward(ctx, compiled, labels, logits):
+    """The forward above with its loops compiled around NumPy's exp and log1p: the same bits."""
+    z = np.ascontiguousarray(labels, dtype=logits.dtype)
+    e = np.empty(logits.shape, logits.dtype)
+    compiled.bce_step(4, logits, e)  # -|x|
+    np.exp(e, out=e)
+    ctx.save(z, logits, e)
+    loss = np.log1p(e)
+    compiled.bce_step(5, logits, z, loss, loss)
+    return loss
 
 
 class MeanSquaredErrorPerExample(Function):

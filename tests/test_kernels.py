@@ -510,6 +510,29 @@ def test_compiled_binary_cross_entropy_keeps_nan_and_the_clip():
     assert np.isnan(results[0][0]) and results[0][1] == 0 and results[0][3] == 0  # no gradient where clipped
 
 
+# ----- softmax cross-entropy of one-hot or soft labels, from logits ------------------------------
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, axis", [((32, 10), -1), ((5, 3), 1), ((4, 1), -1), ((2, 3, 4), -1), ((6, 5), 0)])
+def test_compiled_softmax_cross_entropy_gives_numpys_bits(shape, axis, dtype):
+    rng = np.random.default_rng(sum(shape))
+    logits = (rng.standard_normal(shape) * 10.0 ** rng.integers(-2, 3)).astype(dtype)
+    logits.flat[0] = 1e4  # a certain answer
+    labels = rng.uniform(0, 1, shape).astype(dtype)
+    upstream = rng.standard_normal(np.delete(np.array(shape), axis % len(shape)).tolist()).astype(dtype)
+    results = []
+    for native in (True, False):
+        previous = kernels.use_native(native)
+        try:
+            x, y = gn.tensor(logits, requires_grad=True), gn.tensor(labels, requires_grad=True)
+            loss = gn.nn.softmax_cross_entropy_with_logits(y, x, axis=axis)
+            loss.backward(gn.tensor(upstream))
+            results.append([a.tobytes() for a in (loss.numpy(), x.grad.numpy(), y.grad.numpy())])
+        finally:
+            kernels.use_native(previous)
+    assert results[0] == results[1]
+
+
 # ----- binary cross-entropy from logits --------------------------------------------------------
 def _sigmoid_xent_both_ways(labels, logits, upstream):
     return _loss_both_ways(lambda z, t, _: gn.nn.sigmoid_cross_entropy_with_logits(z, t), labels, logits, upstream)

@@ -65,6 +65,16 @@ def _pick(values, rows, flat_labels, labels, op):
         ) from None
 
 
+def _row_sums(matrix):
+    """``matrix``'s rows summed (NumPy's pairwise order; compiled where the kernels take it)."""
+    compiled = kernels.native
+    if compiled is not None and kernels.takes(matrix) and matrix.shape[-1]:
+        sums = np.empty(len(matrix), matrix.dtype)
+        compiled.xent_step(2, matrix, sums)
+        return sums
+    return np.add.reduce(matrix, axis=-1) if type(matrix) is np.ndarray else matrix.sum(axis=-1)
+
+
 # ----- Functions --------------------------------------------------------------------
 class SparseSoftmaxCrossEntropyWithLogits(Function):
     """loss = -log softmax(logits)[label], fused for stability (log-sum-exp with the max out)."""
@@ -141,23 +151,40 @@ class SoftmaxCrossEntropyWithLogits(Function):
         xp = ctx.xp
         ctx.axis = axis
         labels = labels.astype(logits.dtype, copy=False)
-        neg_log_probs = _neg_log_softmax(xp, logits, axis)
+        if _row_matrix(logits, axis) is None:
+            neg_log_probs = _neg_log_softmax(xp, logits, axis)
+        else:  # the same arithmetic, its row max and sums compiled (see kernels)
+            shifted = np.empty(logits.shape, logits.dtype)
+            kernels.native.xent_step(1, logits, shifted)
+            log_sums = np.log(_row_sums(np.exp(shifted)))
+            neg_log_probs = np.subtract(log_sums[:, None], shifted, out=shifted)
         ctx.save(labels, neg_log_probs)
-        return (labels * neg_log_probs).sum(axis=axis)
+        terms = labels * neg_log_probs
+        return _row_sums(terms) if _row_matrix(terms, axis) is not None else terms.sum(axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
         labels, neg_log_probs = ctx.saved
         xp = ctx.xp
-        grad = xp.expand_dims(grad, ctx.axis)
+        axis = ctx.axis
+        grad = grad[..., None] if axis == grad.ndim else xp.expand_dims(grad, axis)
         # d/dlabels = -log_softmax(logits)
         d_labels = neg_log_probs * grad if ctx.needs_grad[0] else None
         d_logits = None
         if ctx.needs_grad[1]:
             # d/dlogits = softmax(logits) * sum(labels) - labels (sum(labels) = 1 for distributions)
-            total = labels.sum(axis=ctx.axis, keepdims=True)
+            total = (_row_sums(labels)[:, None] if _row_matrix(labels, axis) is not None
+                     else labels.sum(axis=axis, keepdims=True))
             d_logits = (xp.exp(-neg_log_probs) * total - labels) * grad
         return d_labels, d_logits
+
+
+def _row_matrix(x, axis):
+    """``x`` when the compiled row kernels take it with ``axis`` as its rows' axis: a
+    contiguous float matrix with classes, summed or reduced along axis 1; else None."""
+    if kernels.native is None or x.ndim != 2 or axis != 1 or not x.shape[1] or not kernels.takes(x):
+        return None
+    return x
 
 
 class SigmoidCrossEntropyWithLogits(Function):

@@ -23,7 +23,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function, Tensor
 from .activation import _float_input
-from .losses import _as_array_input, _check_same_shape, _check_sparse_labels, _pick
+from .losses import _as_array_input, _check_same_shape, _check_sparse_labels, _pick, _row_sums
 from .reduction import normalize_axes
 
 __all__ = [
@@ -31,16 +31,6 @@ __all__ = [
     "categorical_crossentropy_from_probabilities",
     "sparse_crossentropy_from_probabilities",
 ]
-
-
-def _row_sums(matrix):
-    """``matrix``'s rows summed (NumPy's pairwise order; compiled where the kernels take it)."""
-    compiled = kernels.native
-    if compiled is not None and kernels.takes(matrix) and matrix.shape[-1]:
-        sums = np.empty(len(matrix), matrix.dtype)
-        compiled.xent_step(2, matrix, sums)
-        return sums
-    return np.add.reduce(matrix, axis=-1) if type(matrix) is np.ndarray else matrix.sum(axis=-1)
 
 
 # ----- Functions --------------------------------------------------------------------

@@ -261,12 +261,17 @@ class MeanSquaredErrorPerExample(Function):
 
 
 # ----- validation -------------------------------------------------------------------
-def _check_same_shape(op, labels, logits, name="logits"):
-    if labels.shape != logits.shape:
+def _same_shape_inputs(op, labels, values, name="logits"):
+    """``(labels, values)`` as a loss takes them: values as floats (a Tensor kept), labels as
+    an array or Tensor; a ValueError naming ``op`` when their shapes differ."""
+    values = _float_input(values)
+    labels = _as_array_input(labels)
+    if labels.shape != values.shape:
         raise ValueError(
             f"{op}: labels and {name} must have the same shape. "
-            f"Received: labels.shape={labels.shape}, {name}.shape={logits.shape}"
+            f"Received: labels.shape={labels.shape}, {name}.shape={values.shape}"
         )
+    return labels, values
 
 
 def _check_sparse_labels(labels, logits, op="sparse_softmax_cross_entropy_with_logits", name="logits"):
@@ -333,9 +338,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1) -> Tensor:
         array([5000.], dtype=float32)
     """
     op = "softmax_cross_entropy_with_logits"
-    logits = _float_input(logits)
-    labels = _as_array_input(labels)
-    _check_same_shape(op, labels, logits)
+    labels, logits = _same_shape_inputs(op, labels, logits)
     axis = normalize_axes(axis, logits.ndim, op)[0]
     return SoftmaxCrossEntropyWithLogits.apply(labels, logits, axis=axis)
 
@@ -353,9 +356,7 @@ def mean_squared_error_per_example(labels, preds) -> Tensor:
         >>> mean_squared_error_per_example([[1.0, 2.0]], gn.tensor([[0.0, 4.0]])).numpy()
         array([2.5], dtype=float32)
     """
-    preds = _float_input(preds)
-    labels = _as_array_input(labels)
-    _check_same_shape("mean_squared_error", labels, preds, "preds")
+    labels, preds = _same_shape_inputs("mean_squared_error", labels, preds, "preds")
     if not len(preds.shape):
         raise ValueError("mean_squared_error: predictions need an axis to average over (rank >= 1)")
     return MeanSquaredErrorPerExample.apply(labels, preds)
@@ -384,7 +385,5 @@ def sigmoid_cross_entropy_with_logits(labels, logits) -> Tensor:
         >>> gn.nn.sigmoid_cross_entropy_with_logits(z, x).numpy().round(4)
         array([0.6931, 0.    , 0.    ], dtype=float32)
     """
-    logits = _float_input(logits)
-    labels = _as_array_input(labels)
-    _check_same_shape("sigmoid_cross_entropy_with_logits", labels, logits)
+    labels, logits = _same_shape_inputs("sigmoid_cross_entropy_with_logits", labels, logits)
     return SigmoidCrossEntropyWithLogits.apply(labels, logits)

@@ -23,7 +23,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function, Tensor
 from .activation import _float_input
-from .losses import _as_array_input, _check_same_shape, _check_sparse_labels, _pick, _row_sums
+from .losses import _as_array_input, _check_sparse_labels, _pick, _row_sums, _same_shape_inputs
 from .reduction import normalize_axes
 
 __all__ = [
@@ -223,9 +223,7 @@ def binary_crossentropy_from_probabilities(labels, probs, epsilon) -> Tensor:
         >>> binary_crossentropy_from_probabilities([1.0, 0.0], gn.tensor([0.5, 0.0]), 1e-7).numpy().round(4)
         array([0.6931, 0.    ], dtype=float32)
     """
-    probs = _float_input(probs)
-    labels = _as_array_input(labels)
-    _check_same_shape("binary_crossentropy", labels, probs, "probs")
+    labels, probs = _same_shape_inputs("binary_crossentropy", labels, probs, "probs")
     return BinaryCrossentropyFromProbabilities.apply(labels, probs, epsilon=float(epsilon))
 
 
@@ -242,9 +240,7 @@ def categorical_crossentropy_from_probabilities(labels, probs, epsilon, axis=-1)
         >>> categorical_crossentropy_from_probabilities([[0.0, 1.0]], gn.tensor([[0.5, 1.5]]), 1e-7).numpy().round(4)
         array([0.2877], dtype=float32)
     """
-    probs = _float_input(probs)
-    labels = _as_array_input(labels)
-    _check_same_shape("categorical_crossentropy", labels, probs, "probs")
+    labels, probs = _same_shape_inputs("categorical_crossentropy", labels, probs, "probs")
     if not len(probs.shape):
         raise ValueError("categorical_crossentropy: y_pred needs a class axis (rank >= 1). Received: y_pred.shape=()")
     axis = normalize_axes(axis, len(probs.shape), "categorical_crossentropy")[0]

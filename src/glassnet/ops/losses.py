@@ -28,6 +28,7 @@ from .. import kernels
 from ..autograd import Function, Tensor, as_array
 from .activation import _float_input
 from .reduction import normalize_axes
+from .softmax_ops import _compiled_rows
 
 __all__ = [
     "mean_squared_error_per_example",
@@ -73,6 +74,19 @@ def _row_sums(matrix):
         compiled.xent_step(2, matrix, sums)
         return sums
     return np.add.reduce(matrix, axis=-1) if type(matrix) is np.ndarray else matrix.sum(axis=-1)
+
+
+def _sum_along(x, axis, keepdims=False):
+    """``x`` summed over ``axis`` as NumPy sums it: by the compiled row sums where ``axis`` is
+    the last of a contiguous float array (1.5 -> 0.6 us on 32 x 10), else by NumPy's reduction
+    without its Python-level wrapper."""
+    rows = _compiled_rows(x, axis)
+    if rows is not None:
+        sums = _row_sums(rows)
+        return sums.reshape(x.shape[:-1] + (1,)) if keepdims else sums if x.ndim == 2 else sums.reshape(x.shape[:-1])
+    if type(x) is np.ndarray:
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)
 
 
 # ----- Functions --------------------------------------------------------------------
@@ -151,16 +165,16 @@ class SoftmaxCrossEntropyWithLogits(Function):
         xp = ctx.xp
         ctx.axis = axis
         labels = labels.astype(logits.dtype, copy=False)
-        if _row_matrix(logits, axis) is None:
+        rows = _compiled_rows(logits, axis)
+        if rows is None:
             neg_log_probs = _neg_log_softmax(xp, logits, axis)
         else:  # the same arithmetic, its row max and sums compiled (see kernels)
-            shifted = np.empty(logits.shape, logits.dtype)
-            kernels.native.xent_step(1, logits, shifted)
+            shifted = np.empty(rows.shape, logits.dtype)
+            kernels.native.xent_step(1, rows, shifted)
             log_sums = np.log(_row_sums(np.exp(shifted)))
-            neg_log_probs = np.subtract(log_sums[:, None], shifted, out=shifted)
+            neg_log_probs = np.subtract(log_sums[:, None], shifted, out=shifted).reshape(logits.shape)
         ctx.save(labels, neg_log_probs)
-        terms = labels * neg_log_probs
-        return _row_sums(terms) if _row_matrix(terms, axis) is not None else terms.sum(axis=axis)
+        return _sum_along(labels * neg_log_probs, axis)
 
     @staticmethod
     def backward(ctx, grad):
@@ -173,18 +187,9 @@ class SoftmaxCrossEntropyWithLogits(Function):
         d_logits = None
         if ctx.needs_grad[1]:
             # d/dlogits = softmax(logits) * sum(labels) - labels (sum(labels) = 1 for distributions)
-            total = (_row_sums(labels)[:, None] if _row_matrix(labels, axis) is not None
-                     else labels.sum(axis=axis, keepdims=True))
+            total = _sum_along(labels, axis, keepdims=True)
             d_logits = (xp.exp(-neg_log_probs) * total - labels) * grad
         return d_labels, d_logits
-
-
-def _row_matrix(x, axis):
-    """``x`` when the compiled row kernels take it with ``axis`` as its rows' axis: a
-    contiguous float matrix with classes, summed or reduced along axis 1; else None."""
-    if kernels.native is None or x.ndim != 2 or axis != 1 or not x.shape[1] or not kernels.takes(x):
-        return None
-    return x
 
 
 class SigmoidCrossEntropyWithLogits(Function):

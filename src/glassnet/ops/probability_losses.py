@@ -23,7 +23,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function, Tensor
 from .activation import _float_input
-from .losses import _as_array_input, _check_sparse_labels, _pick, _row_sums, _same_shape_inputs
+from .losses import _as_array_input, _check_sparse_labels, _pick, _row_sums, _same_shape_inputs, _sum_along
 from .reduction import normalize_axes
 
 __all__ = [
@@ -173,7 +173,7 @@ class CategoricalCrossentropyFromProbabilities(Function):
         ctx.axis = axis
         if labels.dtype != probs.dtype:  # as the loss casts its targets to the predictions' type
             labels = labels.astype(probs.dtype)
-        totals = _sum(probs, axis, keepdims=True)
+        totals = _sum_along(probs, axis, keepdims=True)
         normalised = probs / totals
         # clip(q, eps, 1 - eps) as two ufunc calls (np.clip's Python wrapper costs more; same NaN rule)
         clipped = xp.maximum(normalised, epsilon)
@@ -181,7 +181,7 @@ class CategoricalCrossentropyFromProbabilities(Function):
         ctx.save(labels, totals, normalised, clipped, normalised == clipped)
         terms = xp.log(clipped)
         terms = xp.multiply(labels, terms, out=terms)
-        return -_sum(terms, axis)
+        return -_sum_along(terms, axis)
 
     @staticmethod
     def backward(ctx, grad):
@@ -196,20 +196,9 @@ class CategoricalCrossentropyFromProbabilities(Function):
         d_totals = xp.negative(d)
         d_totals *= normalised
         if d_totals.shape[ctx.axis] != 1:
-            d_totals = _sum(d_totals, ctx.axis, keepdims=True)
+            d_totals = _sum_along(d_totals, ctx.axis, keepdims=True)
         d += d_totals
         return None, d
-
-
-def _sum(x, axis, keepdims=False):
-    """x summed over ``axis`` as NumPy sums it: a matrix's rows by the compiled row sums
-    (1.5 -> 0.6 us on 32 x 10), else NumPy's reduction without its Python-level wrapper."""
-    if x.ndim == 2 and axis == 1:
-        sums = _row_sums(x)
-        return sums.reshape(-1, 1) if keepdims else sums
-    if type(x) is np.ndarray:
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
-    return x.sum(axis=axis, keepdims=keepdims)
 
 
 # ----- public functions -----------------------------------------------------------------

@@ -67,7 +67,7 @@ def _compiled_rows(x, axis):
     (``axis``) as rows: a contiguous float array with classes; else None."""
     if kernels.native is None or axis != x.ndim - 1 or not x.size or not kernels.takes(x):
         return None
-    return x.reshape(-1, x.shape[-1])
+    return x if x.ndim == 2 else x.reshape(-1, x.shape[-1])  # a view costs 0.2 us
 
 
 class LogSoftmax(Function):

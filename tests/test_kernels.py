@@ -351,11 +351,12 @@ def test_all_finite_hands_other_arrays_back_to_numpy():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("options", [dict(padding="same"), dict(strides=(2, 1)), dict(dilation_rate=(2, 2)),
                                      dict(strides=2, padding="same")])
-def test_compiled_conv_gradients_give_numpys_bits(activation, dtype, options):
+@pytest.mark.parametrize("channels, filters", [(3, 4), (4, 1), (1, 2)])  # 27, 36 and 9 columns
+def test_compiled_conv_gradients_give_numpys_bits(activation, dtype, options, channels, filters):
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((5, 9, 8, 3)).astype(dtype)
-    kernel = rng.standard_normal((3, 3, 3, 4)).astype(dtype)
-    bias = rng.standard_normal(4).astype(dtype)
+    x = rng.standard_normal((5, 9, 8, channels)).astype(dtype)
+    kernel = rng.standard_normal((3, 3, channels, filters)).astype(dtype)
+    bias = rng.standard_normal(filters).astype(dtype)
     results = []
     for native in (True, False):
         previous = kernels.use_native(native)

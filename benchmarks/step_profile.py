@@ -1,9 +1,10 @@
 """Where one training step's time goes: each op's forward and backward, the optimizer, the rest.
 
 Trains one of the suite's workloads (``benchmarks/workloads.py``) for a warm-up epoch,
-then times one more epoch with every op of the recorded step wrapped in a timer, and
-prints milliseconds per step by op and direction, the optimizer's update, and what is
-left (batching, the loop, the replay's own bookkeeping). The timers cost about a
+then times one more epoch with every op of the recorded step wrapped in a timer (its
+general rules and those it specializes for the replay), and prints milliseconds per
+step by op and direction, the optimizer's update, and what is left (batching, the loop,
+the replay's own bookkeeping). The timers cost about a
 microsecond per call, so on the small models the total runs a little above the suite's.
 
 Run: ``python benchmarks/step_profile.py cnn [--scale 0.2]``.
@@ -34,6 +35,19 @@ def _timed(function, key, totals):
     return timed
 
 
+def _timed_rules(op, totals):
+    """``op.specialize`` whose rules (see Function.specialize), when it gives any, are timed."""
+    specialize = op.specialize
+
+    def timed_specialize(attrs, inputs, needs_grad):
+        rules = specialize(attrs, inputs, needs_grad)
+        if rules is None:
+            return None
+        return tuple(_timed(rule, (op.__name__, direction), totals)
+                     for rule, direction in zip(rules, ("forward", "backward")))
+    return timed_specialize
+
+
 def profile(name: str, scale: float) -> None:
     spec = workloads.WORKLOADS[name]
     x, y = workloads.make_data(name, scale)
@@ -47,23 +61,28 @@ def profile(name: str, scale: float) -> None:
     totals = collections.defaultdict(float)
     ops = {step[0] for plan in model.recorded_steps.values() if plan for step in plan.steps}
     directions = ("forward", "backward")
-    saved = {op: {direction: vars(op).get(direction) for direction in directions} for op in ops}
+    saved = {op: {attribute: vars(op).get(attribute) for attribute in (*directions, "specialize")} for op in ops}
     for op in ops:
         for direction in directions:
             setattr(op, direction, staticmethod(_timed(getattr(op, direction), (op.__name__, direction), totals)))
+        setattr(op, "specialize", staticmethod(_timed_rules(op, totals)))
     apply = model.optimizer.apply
     model.optimizer.apply = _timed(apply, ("optimizer", "apply"), totals)
     try:
+        model.clear_step_plans()  # recorded again, with the timed rules (a replay's own too)
+        model.fit(x, y, batch_size=spec["batch"], epochs=1, verbose=0)
+        totals.clear()
         start = time.perf_counter()
         model.fit(x, y, batch_size=spec["batch"], epochs=1, verbose=0)
         elapsed = time.perf_counter() - start
     finally:
         for op, rules in saved.items():
-            for direction, rule in rules.items():
+            for attribute, rule in rules.items():
                 if rule is None:  # inherited: drop the wrapper to expose it again
-                    delattr(op, direction)
+                    delattr(op, attribute)
                 else:
-                    setattr(op, direction, rule)
+                    setattr(op, attribute, rule)
+        model.clear_step_plans()  # they hold the timed rules
         del model.optimizer.apply
 
     steps = workloads.steps_per_epoch(spec, len(x))

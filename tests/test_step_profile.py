@@ -21,12 +21,14 @@ def step_profile(monkeypatch):
 def test_profile_names_every_op_and_leaves_them_unwrapped(step_profile, capsys):
     from glassnet.ops.linalg import Dense
 
-    forward, backward = Dense.__dict__["forward"], Dense.__dict__["backward"]
+    forward, backward, specialize = (Dense.__dict__[name] for name in ("forward", "backward", "specialize"))
     step_profile.main(["blobs", "--scale", "0.05"])
     out = capsys.readouterr().out
+    assert out.startswith("blobs: 128 samples")
     for line in ("Dense", "forward", "backward", "SparseSoftmaxCrossEntropyWithLogits", "optimizer", "whole step"):
         assert line in out
     assert Dense.__dict__["forward"] is forward and Dense.__dict__["backward"] is backward
+    assert Dense.__dict__["specialize"] is specialize
 
 
 def test_kernels_ab_compares_like_with_like(monkeypatch, capsys):

@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-__all__ = ["FLOAT_DTYPES", "available", "native", "takes", "use_native"]
+__all__ = ["FLOAT_DTYPES", "available", "computes_in", "native", "takes", "use_native"]
 
 #: The dtypes the kernels compute in.
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -57,6 +57,13 @@ def use_native(flag: bool) -> bool:
     previous = native is not None
     native = _compiled if flag else None
     return previous
+
+
+def computes_in(dtype, *others) -> bool:
+    """Whether ``dtype`` is one of :data:`FLOAT_DTYPES` and ``others`` are the same. None
+    (a scalar's dtype where none is known) is not: NumPy compares it equal to float64."""
+    return (dtype is not None and dtype in FLOAT_DTYPES
+            and all(other is not None and other == dtype for other in others))
 
 
 def takes(array, other=None) -> bool:

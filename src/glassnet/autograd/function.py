@@ -94,6 +94,24 @@ class Function:
         raise NotImplementedError("Function subclasses define backward(ctx, grad).")
 
     @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """Rules for replaying one recorded call, its inputs' shapes and dtypes fixed; or None.
+
+        A replayed training step (:mod:`glassnet.autograd.replay`) calls each node on
+        arrays of the shapes and dtypes it was recorded with, so the choices the general
+        rules make on every call (which path, which compiled kernel, which checks) can be
+        made once. An op may return a ``(forward, backward)`` pair, written beside its
+        general rules: ``forward(ctx, *arrays)`` (no keyword settings: ``attrs`` are fixed)
+        and ``backward(ctx, grad)``, giving the general rules' results bit for bit (the
+        tests compare them) and falling back on them for whatever their choices did not
+        cover. ``inputs`` holds one ``(shape, dtype)`` per input (``()`` and None for a
+        scalar or None); the choices may also read :data:`glassnet.kernels.native`, and a
+        plan remakes its rules when that changes. The default, None, replays the general
+        rules.
+        """
+        return None
+
+    @classmethod
     def apply(cls, *inputs, **attrs) -> Tensor:
         """Run the op on Tensors, arrays or scalars; record it when a gradient is needed."""
         arrays = []

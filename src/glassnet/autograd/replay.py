@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from .engine import _unbroadcast, topological_order
 from .tensor import Tensor
 
@@ -175,15 +176,26 @@ class StepPlan:
             return reshaped[key]
 
         last = len(self.steps) - 1
-        for j, (op, attrs, sources, needs, _) in enumerate(self.steps):
+        backward_rules = []
+        for j, (op, attrs, sources, needs, meta) in enumerate(self.steps):
             names[f"OP{j}"], names[f"N{j}"] = op, needs
             args = [fetch(kind, i, j, slot) for slot, (kind, i) in enumerate(sources)]
+            rules = op.specialize(attrs, meta, needs)  # see Function.specialize
+            if rules is not None:
+                names[f"F{j}"], names[f"B{j}"] = rules
+                forward, note = f"F{j}", " (specialized)"
+                backward_rules.append(f"B{j}")
+            else:
+                if attrs:
+                    args.append(f"**A{j}")
+                forward, note = f"OP{j}.forward", ""
+                backward_rules.append(f"OP{j}.backward")
             if attrs:
                 names[f"A{j}"] = attrs
-                args.append(f"**A{j}")
+            # the ctx is complete either way: a specialized rule may fall back on the general one
             lines.append(f"    c{j} = new(OP{j}); c{j}.xp = np; c{j}.needs_grad = N{j}"
                          + (f"; c{j}.attrs = A{j}" if attrs else ""))
-            lines.append(f"    v{j} = OP{j}.forward(c{j}, {', '.join(args)})  # {op.__name__}")
+            lines.append(f"    v{j} = {forward}(c{j}, {', '.join(args)})  # {op.__name__}{note}")
         pending = [f"p{j}" for j in range(last)]
         grads = [f"g{k}" for k in used]
         if pending or grads:  # a node no gradient reaches is skipped; a weight gets None
@@ -199,7 +211,7 @@ class StepPlan:
             indent = "    " if j == last else "        "
             if j != last:
                 lines.append(f"    if p{j} is not None:")
-            lines.append(f"{indent}out = OP{j}.backward(c{j}, p{j}); c{j}.saved = None  # {op.__name__}")
+            lines.append(f"{indent}out = {backward_rules[j]}(c{j}, p{j}); c{j}.saved = None  # {op.__name__}")
             if routes:
                 lines.append(f"{indent}if type(out) is not tuple: out = (out,)")
             for slot, kind, i, shape, dtype in routes:
@@ -227,7 +239,7 @@ class StepPlan:
             if len(_CODE) < 256:
                 _CODE[self.source] = code
         exec(code, namespace)
-        self._compiled = (n_feeds, n_variables, namespace["replay"])
+        self._compiled = (n_feeds, n_variables, namespace["replay"], kernels.native)
         return self._compiled
 
     def run(self, feeds, variables):
@@ -237,6 +249,7 @@ class StepPlan:
         array (or None) per variable, summed where a variable feeds several nodes.
         """
         compiled = self._compiled
-        if compiled is None or compiled[0] != len(feeds) or compiled[1] != len(variables):
+        if (compiled is None or compiled[0] != len(feeds) or compiled[1] != len(variables)
+                or compiled[3] is not kernels.native):  # specialized rules chose by the kernels
             compiled = self._compile(len(feeds), len(variables))
         return compiled[2](feeds, variables)

@@ -22,6 +22,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import kernels
@@ -128,6 +130,34 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
         d_logits.reshape(-1, d_logits.shape[-1])[rows, flat_labels] -= 1
         d_logits *= grad[..., None]  # d_logits is ours alone: scale in place
         return None, d_logits
+
+    @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """The compiled path above, chosen once, for (rows, classes) float logits and one
+        integer label per row (see Function.specialize)."""
+        native = kernels.native
+        (label_shape, label_dtype), (shape, dtype) = inputs
+        if (native is None or len(shape) != 2 or not kernels.computes_in(dtype) or label_dtype is None
+                or label_dtype.kind not in "iu" or math.prod(label_shape) != shape[0]):
+            return None
+        ndarray, exp, contiguous = np.ndarray, np.exp, np.ascontiguousarray
+
+        def forward(ctx, labels, logits):
+            if type(labels) is ndarray and logits.flags.c_contiguous:
+                loss = _compiled_xent_forward(ctx, native, labels, logits)
+                if loss is not None:
+                    return loss
+            return cls.forward(ctx, labels, logits)  # and its error for a label out of range
+
+        def backward(ctx, grad):
+            if not ctx.compiled or type(grad) is not ndarray or grad.dtype != dtype:
+                return cls.backward(ctx, grad)
+            _, flat_labels, log_probs = ctx.saved
+            d_logits = exp(log_probs)
+            native.xent_step(4, d_logits, flat_labels, contiguous(grad).reshape(-1))
+            return None, d_logits
+
+        return forward, backward
 
 
 def _compiled_xent_fits(labels, logits) -> bool:

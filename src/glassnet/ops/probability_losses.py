@@ -83,6 +83,34 @@ class BinaryCrossentropyFromProbabilities(Function):
         d_probs *= inside
         return None, d_probs
 
+    @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """The compiled path above, chosen once, for float probabilities (not a scalar) and
+        labels of their shape (see Function.specialize)."""
+        native, epsilon = kernels.native, attrs["epsilon"]
+        (label_shape, label_dtype), (shape, dtype) = inputs
+        if native is None or not kernels.computes_in(dtype) or not shape or label_shape != shape \
+                or label_dtype is None:
+            return None
+        ndarray, empty, contiguous = np.ndarray, np.empty, np.ascontiguousarray
+
+        def forward(ctx, labels, probs):
+            if type(labels) is ndarray and type(probs) is ndarray and probs.flags.c_contiguous:
+                return _compiled_bce_forward(ctx, native, labels, probs, epsilon)
+            return cls.forward(ctx, labels, probs, epsilon=epsilon)
+
+        def backward(ctx, grad):
+            z, not_z, shifted, not_p, inside = ctx.saved
+            if inside.dtype == bool or type(grad) is not ndarray or grad.dtype != dtype:
+                return cls.backward(ctx, grad)
+            d_probs = empty(shape, dtype)
+            if grad.shape != shape:
+                grad = np.broadcast_to(grad, shape)
+            native.bce_step(3, z, not_z, shifted, not_p, inside, contiguous(grad), d_probs)
+            return None, d_probs
+
+        return forward, backward
+
 
 def _compiled_bce_forward(ctx, compiled, labels, probs, epsilon):
     """The forward above with its loops compiled (see glassnet.kernels) around NumPy's own

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -113,6 +114,35 @@ class Mean(Function):
             # dividing a 0-d array costs 1.2 us (the same rounding, the same dtype)
             return _spread(ctx, grad[()] / ctx.count)
         return _spread(ctx, grad / ctx.count)
+
+    @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """The rules above for a float32 or float64 array reduced to a scalar (every loss's
+        mean over its batch; see Function.specialize), the axes and count worked out once."""
+        (shape, dtype), = inputs
+        keepdims = attrs.get("keepdims", False)
+        if dtype is None or dtype not in _SCALAR_MATH or not shape or keepdims:  # None == float64 in NumPy
+            return None
+        axes = normalize_axes(attrs.get("axis"), len(shape), "mean")
+        if len(axes) != len(shape):
+            return None
+        count, ndarray, empty = math.prod(shape), np.ndarray, np.empty
+
+        def forward(ctx, x):
+            ctx.axes, ctx.keepdims, ctx.shape, ctx.count = axes, False, shape, count
+            if type(x) is not ndarray:
+                return x.sum(axis=axes) / count
+            return _add_reduce(x, axis=axes) / count
+
+        def backward(ctx, grad):
+            if type(grad) is not ndarray or grad.shape != () or grad.dtype not in _SCALAR_MATH:
+                return cls.backward(ctx, grad)
+            value = grad[()] / count  # as in backward, and _spread's fill
+            full = empty(shape, dtype=value.dtype)
+            full.fill(value)
+            return full
+
+        return forward, backward
 
 
 class _Extremum(Function, register=False):

@@ -236,3 +236,22 @@ def test_adam_defaults(attribute, value):
 def test_adam_first_positional_argument_is_the_learning_rate():
     assert tf.keras.optimizers.Adam(0.01).learning_rate == 0.01
     assert tf.keras.optimizers.Adam(learning_rate=0.01).learning_rate == 0.01
+
+
+def test_plots_datasets_and_the_network_load_when_first_used():
+    """They are a sixth of `import glassnet` (benchmarks: import time), so they wait."""
+    import os
+    import subprocess
+    import sys
+
+    deferred = ["glassnet.viz", "glassnet.datasets", "glassnet.keras.datasets", "urllib.request", "http.client"]
+    code = ("import sys, glassnet as tf\n"
+            f"early = [m for m in {deferred!r} if m in sys.modules]\n"
+            "assert not early, early\n"
+            "assert tf.viz.plot_history and tf.keras.datasets.mnist.load_data and 'viz' in dir(tf)\n"
+            "from glassnet.keras.datasets import fashion_mnist\n"
+            "assert 'datasets' in dir(tf.keras) and tf.viz is sys.modules['glassnet.viz']\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        tf.keras.nope  # noqa: B018

@@ -17,7 +17,6 @@ from . import backend as backend
 from . import nn as nn
 from . import random as random
 from . import testing as testing
-from . import viz as viz
 from .autograd import Function as Function
 from .autograd import GradientTape as GradientTape
 from .autograd import Tensor as Tensor
@@ -72,3 +71,16 @@ from .ops import where as where
 from . import keras as keras  # noqa: E402  (after the ops it is built on)
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``glassnet.viz`` is imported when first used: it is 15 ms of ``import glassnet``."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "viz"])

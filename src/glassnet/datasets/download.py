@@ -26,13 +26,10 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 __all__ = ["DATA_DIR_ENV", "ChecksumError", "DownloadError", "data_dir", "file_sha256", "get_file"]
@@ -123,6 +120,9 @@ def get_file(fname, origin, *, file_hash, cache_subdir="", cache_dir=None, verbo
 
 def _download(origin, path: Path, file_hash: str, verbose) -> None:
     """Stream ``origin`` to a temporary file beside ``path``; move it there if the hash matches."""
+    import http.client  # here, not at the top: they cost 18 ms of every `import glassnet`
+    import urllib.error
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -158,6 +158,8 @@ def _download(origin, path: Path, file_hash: str, verbose) -> None:
 
 def _stream(origin, out, name, verbose):
     """Copy the response body of ``origin`` into ``out``; returns (SHA-256 hex, bytes received)."""
+    import urllib.request
+
     digest, received = hashlib.sha256(), 0
     with urllib.request.urlopen(origin, timeout=_TIMEOUT) as response:
         bar = _live_bar(name, _content_length(response)) if verbose else None
@@ -202,6 +204,8 @@ def _size(n_bytes: int) -> str:
 
 
 def _offline_message(origin, path: Path, error) -> str:
+    import urllib.error
+
     if isinstance(error, urllib.error.HTTPError):
         reason = f"HTTP {error.code} {error.reason}"
     else:

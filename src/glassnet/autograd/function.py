@@ -104,10 +104,11 @@ class Function:
         general rules: ``forward(ctx, *arrays)`` (no keyword settings: ``attrs`` are fixed)
         and ``backward(ctx, grad)``, giving the general rules' results bit for bit (the
         tests compare them) and falling back on them for whatever their choices did not
-        cover. ``inputs`` holds one ``(shape, dtype)`` per input (``()`` and None for a
-        scalar or None); the choices may also read :data:`glassnet.kernels.native`, and a
-        plan remakes its rules when that changes. The default, None, replays the general
-        rules.
+        cover. ``backward`` returns a tuple whose entries, one per input, are None or a
+        gradient of exactly that input's shape and dtype, which the replay takes as it is.
+        ``inputs`` holds one ``(shape, dtype)`` per input (``()`` and None for a scalar or
+        None); the choices may also read :data:`glassnet.kernels.native`, and a plan
+        remakes its rules when that changes. The default, None, replays the general rules.
         """
         return None
 

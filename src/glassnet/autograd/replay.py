@@ -176,7 +176,7 @@ class StepPlan:
             return reshaped[key]
 
         last = len(self.steps) - 1
-        backward_rules = []
+        backward_rules, exact = [], set()  # exact: nodes whose gradients need no wrapping or conforming
         for j, (op, attrs, sources, needs, meta) in enumerate(self.steps):
             names[f"OP{j}"], names[f"N{j}"] = op, needs
             args = [fetch(kind, i, j, slot) for slot, (kind, i) in enumerate(sources)]
@@ -185,6 +185,7 @@ class StepPlan:
                 names[f"F{j}"], names[f"B{j}"] = rules
                 forward, note = f"F{j}", " (specialized)"
                 backward_rules.append(f"B{j}")
+                exact.add(j)
             else:
                 if attrs:
                     args.append(f"**A{j}")
@@ -212,7 +213,7 @@ class StepPlan:
             if j != last:
                 lines.append(f"    if p{j} is not None:")
             lines.append(f"{indent}out = {backward_rules[j]}(c{j}, p{j}); c{j}.saved = None  # {op.__name__}")
-            if routes:
+            if routes and j not in exact:  # a specialized rule returns a tuple (Function.specialize)
                 lines.append(f"{indent}if type(out) is not tuple: out = (out,)")
             for slot, kind, i, shape, dtype in routes:
                 target = f"p{i}" if kind == NODE else f"g{i}"
@@ -221,12 +222,14 @@ class StepPlan:
                 if target not in assigned:  # the first gradient to arrive: taken as it is (None too)
                     assigned.add(target)
                     lines.append(f"{indent}{target} = out[{slot}]")
-                    lines.append(f"{indent}if {target} is not None and ({target}.shape != {s} or "
-                                 f"{target}.dtype != {d}): {target} = conform({target}, {s}, {d})")
+                    if j not in exact:  # ... and as its input is, which a specialized rule promises
+                        lines.append(f"{indent}if {target} is not None and ({target}.shape != {s} or "
+                                     f"{target}.dtype != {d}): {target} = conform({target}, {s}, {d})")
                     continue
                 lines.append(f"{indent}gx = out[{slot}]")
                 lines.append(f"{indent}if gx is not None:")
-                lines.append(f"{indent}    if gx.shape != {s} or gx.dtype != {d}: gx = conform(gx, {s}, {d})")
+                if j not in exact:
+                    lines.append(f"{indent}    if gx.shape != {s} or gx.dtype != {d}: gx = conform(gx, {s}, {d})")
                 lines.append(f"{indent}    {target} = gx if {target} is None else {target} + gx")
         grad_list = ", ".join(f"g{k}" if k in used else "None" for k in range(n_variables))
         outputs = "".join(f", v{i}" for i in self.outputs)

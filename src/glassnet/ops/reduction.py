@@ -135,12 +135,12 @@ class Mean(Function):
             return _add_reduce(x, axis=axes) / count
 
         def backward(ctx, grad):
-            if type(grad) is not ndarray or grad.shape != () or grad.dtype not in _SCALAR_MATH:
-                return cls.backward(ctx, grad)
+            if type(grad) is not ndarray or grad.shape != () or grad.dtype is not dtype:
+                return (cls.backward(ctx, grad).astype(dtype, copy=False),)
             value = grad[()] / count  # as in backward, and _spread's fill
             full = empty(shape, dtype=value.dtype)
             full.fill(value)
-            return full
+            return (full,)
 
         return forward, backward
 

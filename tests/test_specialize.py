@@ -10,8 +10,10 @@ from glassnet.autograd.function import REGISTRY, Function
 from glassnet.autograd.replay import StepPlan
 from glassnet.ops.linalg import Dense
 from glassnet.ops.losses import SparseSoftmaxCrossEntropyWithLogits
+from glassnet.ops.losses import SigmoidCrossEntropyWithLogits
 from glassnet.ops.probability_losses import BinaryCrossentropyFromProbabilities
 from glassnet.ops.reduction import Mean
+from glassnet.ops.shape import Reshape
 
 pytestmark = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
 
@@ -67,6 +69,13 @@ CASES = {
     "binary cross-entropy, integer labels": (
         BinaryCrossentropyFromProbabilities, {"epsilon": 1e-7},
         lambda rng, dtype: _labels_and_probs(rng, dtype, (9,), np.int64), (False, True)),
+    "sigmoid cross-entropy": (SigmoidCrossEntropyWithLogits, {},
+                              lambda rng, dtype: [rng.integers(0, 2, (32, 1)).astype(dtype),
+                                                  (rng.standard_normal((32, 1)) * 50).astype(dtype)], (False, True)),
+    "reshape a column": (Reshape, {"shape": (-1,)}, lambda rng, dtype: [rng.standard_normal((32, 1)).astype(dtype)],
+                         (True,)),
+    "reshape to rows": (Reshape, {"shape": (-1, 6)}, lambda rng, dtype: [rng.standard_normal((4, 3, 2)).astype(dtype)],
+                        (True,)),
 }
 
 
@@ -153,6 +162,9 @@ def test_specialized_rules_fall_back_on_the_general_ones():
     (Dense, {"activation": "relu"}, (((4, 3), np.dtype("float64")), ((3, 2), np.dtype("float64")), ((2,), None))),
     (SparseSoftmaxCrossEntropyWithLogits, {}, (((4,), np.dtype("int64")), ((4, 3), None))),
     (BinaryCrossentropyFromProbabilities, {"epsilon": 1e-7}, (((4,), np.dtype("float64")), ((4,), None))),
+    (SigmoidCrossEntropyWithLogits, {}, (((4, 2), np.dtype("float32")), ((4, 1), np.dtype("float32")))),
+    (Reshape, {"shape": (5, -1)}, (((4, 3), np.dtype("float32")),)),
+    (Reshape, {"shape": (-1, -1)}, (((4, 3), np.dtype("float32")),)),
     (SparseSoftmaxCrossEntropyWithLogits, {}, (((2, 4), np.dtype("int64")), ((2, 4, 3), np.dtype("float32")))),
     (SparseSoftmaxCrossEntropyWithLogits, {}, (((4,), np.dtype("float32")), ((4, 3), np.dtype("float32")))),
     (BinaryCrossentropyFromProbabilities, {"epsilon": 1e-7}, (((), np.dtype("float32")), ((), np.dtype("float32")))),
@@ -162,7 +174,13 @@ def test_no_specialization_where_its_choices_do_not_hold(op, attrs, inputs):
     assert op.specialize(attrs, inputs, needs) is None
 
 
-@pytest.mark.parametrize("case", ["dense relu", "sparse softmax cross-entropy", "binary cross-entropy"])
+def test_no_specialized_sigmoid_cross_entropy_when_the_labels_need_a_gradient():
+    inputs = (((4, 1), np.dtype("float32")), ((4, 1), np.dtype("float32")))
+    assert SigmoidCrossEntropyWithLogits.specialize({}, inputs, (True, True)) is None
+
+
+@pytest.mark.parametrize("case", ["dense relu", "sparse softmax cross-entropy", "binary cross-entropy",
+                                  "sigmoid cross-entropy"])
 def test_no_specialization_of_a_kernels_path_without_the_kernels(case):
     op, attrs, make, needs = CASES[case]
     inputs = tuple((a.shape, a.dtype) for a in make(np.random.default_rng(0), np.float32))

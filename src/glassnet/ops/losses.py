@@ -254,6 +254,36 @@ class SigmoidCrossEntropyWithLogits(Function):
                 d_logits = (xp.where(x >= 0, 1, e) / (1 + e) - z) * grad
         return d_labels, d_logits
 
+    @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """The compiled path above, chosen once, for float logits (not a scalar), labels of
+        their shape and no gradient for the labels (see Function.specialize)."""
+        native = kernels.native
+        (label_shape, label_dtype), (shape, dtype) = inputs
+        if (native is None or not kernels.computes_in(dtype) or not shape or label_shape != shape
+                or label_dtype is None or needs_grad[0]):
+            return None
+        ndarray, empty = np.ndarray, np.empty
+        need_logits = needs_grad[1]
+
+        def forward(ctx, labels, logits):
+            if type(labels) is ndarray and type(logits) is ndarray and logits.flags.c_contiguous:
+                return _compiled_sigmoid_xent_forward(ctx, native, labels, logits)
+            return cls.forward(ctx, labels, logits)
+
+        def backward(ctx, grad):
+            z, x, e = ctx.saved
+            if not need_logits:
+                return None, None
+            if not (x.flags.c_contiguous and type(grad) is ndarray and grad.dtype == dtype
+                    and grad.flags.c_contiguous and e.flags.c_contiguous and z.flags.c_contiguous):
+                return cls.backward(ctx, grad)
+            d_logits = empty(shape, dtype)
+            native.bce_step(6, x, z, e, grad, d_logits)
+            return None, d_logits
+
+        return forward, backward
+
 
 def _compiled_sigmoid_xent_forward(ctx, compiled, labels, logits):
     """The forward above with its loops compiled around NumPy's exp and log1p: the same bits."""

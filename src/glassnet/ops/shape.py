@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function, Tensor
@@ -41,6 +43,39 @@ class Reshape(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.reshape(ctx.shape)
+
+    @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """The rules above with the shapes fixed (see Function.specialize): a loss's
+        (batch, 1) -> (batch,) on every step of a one-unit output."""
+        (in_shape, dtype), = inputs
+        out_shape = _resolved(attrs.get("shape"), in_shape)
+        if dtype is None or out_shape is None:
+            return None
+
+        def forward(ctx, x):
+            ctx.shape = in_shape
+            return x.reshape(out_shape)
+
+        def backward(ctx, grad):
+            return (grad.reshape(in_shape),)
+
+        return forward, backward
+
+
+def _resolved(shape, in_shape):
+    """``shape`` as the tuple NumPy's reshape of ``in_shape`` gives (a -1 worked out), or None
+    when it does not fit."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape) if shape is not None else None
+    if shape is None or not all(isinstance(n, (int, np.integer)) for n in shape) or list(shape).count(-1) > 1:
+        return None
+    size = math.prod(in_shape)
+    known = math.prod(n for n in shape if n != -1)
+    if -1 in shape:
+        if known <= 0 or size % known:
+            return None
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    return tuple(int(n) for n in shape) if math.prod(shape) == size and min(shape, default=0) >= 0 else None
 
 
 class Transpose(Function):

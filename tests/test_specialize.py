@@ -11,9 +11,10 @@ from glassnet.autograd.replay import StepPlan
 from glassnet.ops.linalg import Dense
 from glassnet.ops.losses import SparseSoftmaxCrossEntropyWithLogits
 from glassnet.ops.losses import SigmoidCrossEntropyWithLogits
-from glassnet.ops.probability_losses import BinaryCrossentropyFromProbabilities
+from glassnet.ops.probability_losses import BinaryCrossentropyFromProbabilities, SparseCrossentropyFromProbabilities
 from glassnet.ops.reduction import Mean
 from glassnet.ops.shape import Reshape
+from glassnet.ops.softmax_ops import Softmax
 
 pytestmark = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
 
@@ -33,6 +34,13 @@ def _dense(rng, dtype, rows=32, features=3, units=4, bias=True, scale=1.0):
 
 def _labels_and_logits(rng, dtype, label_dtype=np.int64, rows=32, classes=10):
     return [rng.integers(0, classes, rows).astype(label_dtype), rng.standard_normal((rows, classes)).astype(dtype)]
+
+
+def _clipped_rows(rng, dtype, shape):
+    probs = rng.dirichlet(np.ones(shape[1]), shape[0]).astype(dtype)
+    probs[0] = 0.0  # where the clip binds
+    probs[1, 0] = 1.0
+    return probs
 
 
 def _labels_and_probs(rng, dtype, shape=(32, 1), label_dtype=None):
@@ -72,6 +80,11 @@ CASES = {
     "sigmoid cross-entropy": (SigmoidCrossEntropyWithLogits, {},
                               lambda rng, dtype: [rng.integers(0, 2, (32, 1)).astype(dtype),
                                                   (rng.standard_normal((32, 1)) * 50).astype(dtype)], (False, True)),
+    "softmax": (Softmax, {"axis": -1}, lambda rng, dtype: [(rng.standard_normal((32, 10)) * 30).astype(dtype)], (True,)),
+    "softmax of one row": (Softmax, {"axis": 1}, lambda rng, dtype: [rng.standard_normal((1, 3)).astype(dtype)], (True,)),
+    "sparse cross-entropy of probabilities": (
+        SparseCrossentropyFromProbabilities, {"epsilon": 1e-7},
+        lambda rng, dtype: [rng.integers(0, 4, 16), _clipped_rows(rng, dtype, (16, 4))], (False, True)),
     "reshape a column": (Reshape, {"shape": (-1,)}, lambda rng, dtype: [rng.standard_normal((32, 1)).astype(dtype)],
                          (True,)),
     "reshape to rows": (Reshape, {"shape": (-1, 6)}, lambda rng, dtype: [rng.standard_normal((4, 3, 2)).astype(dtype)],
@@ -147,6 +160,11 @@ def test_specialized_rules_fall_back_on_the_general_ones():
                                                                      (logits.shape, logits.dtype)), (False, True))
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
         forward(_context(SparseSoftmaxCrossEntropyWithLogits, {}, (False, True)), np.array([0, 1, 3, 2]), logits)
+    probs = _clipped_rows(rng, np.float32, (4, 3))
+    forward, _ = SparseCrossentropyFromProbabilities.specialize(
+        {"epsilon": 1e-7}, ((labels.shape, labels.dtype), (probs.shape, probs.dtype)), (False, True))
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
+        forward(_context(SparseCrossentropyFromProbabilities, {}, (False, True)), np.array([0, -1, 1, 2]), probs)
 
 
 @pytest.mark.parametrize("op, attrs, inputs", [
@@ -164,6 +182,12 @@ def test_specialized_rules_fall_back_on_the_general_ones():
     (BinaryCrossentropyFromProbabilities, {"epsilon": 1e-7}, (((4,), np.dtype("float64")), ((4,), None))),
     (SigmoidCrossEntropyWithLogits, {}, (((4, 2), np.dtype("float32")), ((4, 1), np.dtype("float32")))),
     (Reshape, {"shape": (5, -1)}, (((4, 3), np.dtype("float32")),)),
+    (Softmax, {"axis": 0}, (((4, 3), np.dtype("float32")),)),
+    (Softmax, {"axis": -1}, (((2, 4, 3), np.dtype("float32")),)),
+    (SparseCrossentropyFromProbabilities, {"epsilon": 1e-7}, (((4,), np.dtype("float32")),
+                                                              ((4, 3), np.dtype("float32")))),
+    (SparseCrossentropyFromProbabilities, {"epsilon": 1e-7}, (((2, 4), np.dtype("int64")),
+                                                              ((2, 4, 3), np.dtype("float32")))),
     (Reshape, {"shape": (-1, -1)}, (((4, 3), np.dtype("float32")),)),
     (SparseSoftmaxCrossEntropyWithLogits, {}, (((2, 4), np.dtype("int64")), ((2, 4, 3), np.dtype("float32")))),
     (SparseSoftmaxCrossEntropyWithLogits, {}, (((4,), np.dtype("float32")), ((4, 3), np.dtype("float32")))),
@@ -180,7 +204,7 @@ def test_no_specialized_sigmoid_cross_entropy_when_the_labels_need_a_gradient():
 
 
 @pytest.mark.parametrize("case", ["dense relu", "sparse softmax cross-entropy", "binary cross-entropy",
-                                  "sigmoid cross-entropy"])
+                                  "sigmoid cross-entropy", "softmax", "sparse cross-entropy of probabilities"])
 def test_no_specialization_of_a_kernels_path_without_the_kernels(case):
     op, attrs, make, needs = CASES[case]
     inputs = tuple((a.shape, a.dtype) for a in make(np.random.default_rng(0), np.float32))

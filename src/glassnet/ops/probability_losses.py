@@ -18,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import kernels
@@ -169,6 +171,36 @@ class SparseCrossentropyFromProbabilities(Function):
         d_probs[xp.arange(len(d_probs)), flat_labels] -= upstream / picked
         d_probs *= inside
         return None, d_probs.reshape(ctx.shape)
+
+    @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """The compiled path above, chosen once, for (rows, classes) float probabilities and
+        one integer label per row (a softmax output's loss; see Function.specialize)."""
+        native, epsilon = kernels.native, attrs["epsilon"]
+        (label_shape, label_dtype), (shape, dtype) = inputs
+        if (native is None or len(shape) != 2 or not shape[1] or not kernels.computes_in(dtype)
+                or label_dtype is None or label_dtype.kind not in "iu" or math.prod(label_shape) != shape[0]):
+            return None
+        ndarray, empty = np.ndarray, np.empty
+
+        def forward(ctx, labels, probs):
+            if type(labels) is ndarray and type(probs) is ndarray and probs.flags.c_contiguous:
+                ctx.shape = shape
+                loss = _compiled_sparse_probs_forward(ctx, native, labels, probs, epsilon)
+                if loss is not None:
+                    return loss
+            return cls.forward(ctx, labels, probs, epsilon=epsilon)  # and its error for a bad label
+
+        def backward(ctx, grad):
+            flat_labels, inside, totals, picked = ctx.saved
+            upstream = grad.reshape(-1)
+            if not (inside.dtype == dtype and upstream.dtype == dtype and upstream.flags.c_contiguous):
+                return cls.backward(ctx, grad)
+            d_probs = empty(shape, dtype)
+            native.sparse_probs_step(2, upstream, flat_labels, totals, picked, inside, d_probs)
+            return None, d_probs
+
+        return forward, backward
 
 
 def _compiled_sparse_probs_forward(ctx, compiled, labels, flat, epsilon):

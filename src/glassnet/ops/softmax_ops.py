@@ -61,6 +61,42 @@ class Softmax(Function):
         kernels.native.softmax_step(2, grad.reshape(rows.shape), rows, d.reshape(rows.shape))
         return d
 
+    @classmethod
+    def specialize(cls, attrs, inputs, needs_grad):
+        """The compiled path above, chosen once, for a (rows, classes) float matrix taken
+        along its classes (a classifier's softmax output; see Function.specialize)."""
+        native = kernels.native
+        (shape, dtype), = inputs
+        if native is None or len(shape) != 2 or not shape[0] or not shape[1] or not kernels.computes_in(dtype):
+            return None
+        try:
+            if _axis(attrs.get("axis", -1), 2, "softmax") != 1:
+                return None
+        except (ValueError, TypeError):
+            return None
+        empty, exp, xent_step, softmax_step = np.empty, np.exp, native.xent_step, native.softmax_step
+
+        def forward(ctx, x):
+            if not x.flags.c_contiguous:
+                return cls.forward(ctx, x, **attrs)
+            ctx.axis = 1
+            out = empty(shape, dtype)
+            xent_step(1, x, out)
+            exp(out, out=out)
+            softmax_step(1, out)
+            ctx.saved = (out,)
+            return out
+
+        def backward(ctx, grad):
+            (out,) = ctx.saved
+            if not (grad.flags.c_contiguous and out.flags.c_contiguous and grad.dtype == dtype):
+                return (cls.backward(ctx, grad),)
+            d = empty(shape, dtype)
+            softmax_step(2, grad, out, d)
+            return (d,)
+
+        return forward, backward
+
 
 def _compiled_rows(x, axis):
     """``x`` as a (rows, classes) matrix when the compiled kernels can take its last axis

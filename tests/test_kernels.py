@@ -11,14 +11,7 @@ from glassnet.ops.probability_losses import (binary_crossentropy_from_probabilit
 from glassnet.optimizers import SGD, Adam, AdamW
 
 needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
-
-
-@pytest.fixture(autouse=True)
-def native_on_where_built():
-    """Each test starts with the kernels in use where built (even under GLASSNET_NATIVE=0)."""
-    previous = kernels.use_native(True)
-    yield
-    kernels.use_native(previous)
+pytestmark = pytest.mark.usefixtures("native_on_where_built")  # each test starts with the kernels on (conftest)
 
 
 @pytest.fixture

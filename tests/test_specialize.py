@@ -16,14 +16,8 @@ from glassnet.ops.reduction import Mean
 from glassnet.ops.shape import Reshape
 from glassnet.ops.softmax_ops import Softmax
 
-pytestmark = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
-
-
-@pytest.fixture(autouse=True)
-def native_on():
-    previous = kernels.use_native(True)
-    yield
-    kernels.use_native(previous)
+pytestmark = [pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels"),
+              pytest.mark.usefixtures("native_on_where_built")]  # conftest
 
 
 def _dense(rng, dtype, rows=32, features=3, units=4, bias=True, scale=1.0):

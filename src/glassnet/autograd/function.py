@@ -109,6 +109,16 @@ class Function:
         ``inputs`` holds one ``(shape, dtype)`` per input (``()`` and None for a scalar or
         None); the choices may also read :data:`glassnet.kernels.native`, and a plan
         remakes its rules when that changes. The default, None, replays the general rules.
+
+        Example:
+            >>> import numpy as np
+            >>> from glassnet.ops.reduction import Mean
+            >>> forward, backward = Mean.specialize({}, (((3,), np.dtype("float32")),), (True,))
+            >>> ctx = object.__new__(Mean)
+            >>> float(forward(ctx, np.array([1.0, 2.0, 6.0], dtype="float32")))
+            3.0
+            >>> backward(ctx, np.array(3.0, dtype="float32"))
+            (array([1., 1., 1.], dtype=float32),)
         """
         return None
 

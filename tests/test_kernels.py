@@ -8,7 +8,7 @@ import glassnet as gn
 from glassnet import kernels
 from glassnet.ops.probability_losses import (binary_crossentropy_from_probabilities,
                                              sparse_crossentropy_from_probabilities)
-from glassnet.optimizers import SGD, Adam, AdamW
+from glassnet.optimizers import SGD, Adam, AdamW, RMSprop
 
 needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
 pytestmark = pytest.mark.usefixtures("native_on_where_built")  # each test starts with the kernels on (conftest)
@@ -42,8 +42,10 @@ def _train(optimizer_factory, dtype, native, steps=25, seed=0):
     lambda: Adam(0.01),
     lambda: Adam(0.003, beta_1=0.8, beta_2=0.99, epsilon=1e-4, amsgrad=True),
     lambda: AdamW(0.01, weight_decay=0.1),
-], ids=["adam", "amsgrad", "adamw"])
-def test_compiled_adam_gives_numpys_bits(factory, dtype):
+    lambda: RMSprop(),
+    lambda: RMSprop(0.01, rho=0.8, momentum=0.9, epsilon=1e-4),
+], ids=["adam", "amsgrad", "adamw", "rmsprop", "rmsprop-momentum"])
+def test_compiled_optimizers_give_numpys_bits(factory, dtype):
     with_kernels, state_with = _train(factory, dtype, native=True)
     without, state_without = _train(factory, dtype, native=False)
     for a, b in zip(with_kernels, without):
@@ -52,6 +54,35 @@ def test_compiled_adam_gives_numpys_bits(factory, dtype):
     assert state_with.keys() == state_without.keys()
     for name in state_with:
         assert np.asarray(state_with[name]).tobytes() == np.asarray(state_without[name]).tobytes(), name
+
+
+@needs_kernels
+@pytest.mark.parametrize("optimizer, used", [(RMSprop(0.1), True), (RMSprop(0.1, momentum=0.5), True),
+                                             (RMSprop(0.1, centered=True), False)])
+def test_compiled_rmsprop_serves_all_but_the_centered_one(monkeypatch, optimizer, used):
+    calls = []
+    native = kernels.native
+    monkeypatch.setattr(kernels, "native", type("Spy", (), {
+        "rmsprop": lambda self, *a: (calls.append(a), native.rmsprop(*a))[1],
+        "all_finite": lambda self, *a: native.all_finite(*a)})())
+    w = gn.Variable([1.0, 2.0])
+    optimizer.apply([np.ones(2, np.float32)], [w])
+    assert len(calls) == used
+
+
+@needs_kernels
+def test_compiled_rmsprop_refuses_what_does_not_fit():
+    w, v = np.zeros(4, np.float32), np.zeros(4, np.float32)
+    with pytest.raises(ValueError, match="the gradients hold 3 numbers, the weights 4"):
+        kernels.native.rmsprop(w, [np.ones(3, np.float32)], v, None, 0.1, 0.9, 0.1, 0.0, 1e-7)
+    with pytest.raises(ValueError, match="weights and slots differ"):
+        kernels.native.rmsprop(w, [np.ones(4, np.float32)], np.zeros(3, np.float32), None, 0.1, 0.9, 0.1, 0.0, 1e-7)
+    with pytest.raises(ValueError, match="a gradient's dtype differs"):
+        kernels.native.rmsprop(w, [np.ones(4, np.float64)], v, None, 0.1, 0.9, 0.1, 0.0, 1e-7)
+    with pytest.raises(TypeError, match="grads must be a list"):
+        kernels.native.rmsprop(w, (np.ones(4, np.float32),), v, None, 0.1, 0.9, 0.1, 0.0, 1e-7)
+    np.testing.assert_array_equal(w, 0)  # nothing changed
+    np.testing.assert_array_equal(v, 0)
 
 
 @needs_kernels

@@ -107,6 +107,7 @@ static inline int read_choice(PyObject *obj, long low, long high, const char *er
 }
 
 PyObject *gn_adam(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *gn_rmsprop(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_all_finite(PyObject *self, PyObject *arrays);
 PyObject *gn_maxpool2d_forward(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_maxpool2d_backward(PyObject *self, PyObject *const *args, Py_ssize_t nargs);

@@ -18,6 +18,8 @@
 static PyMethodDef methods[] = {
     {"adam", (PyCFunction)(void (*)(void))gn_adam, METH_FASTCALL,
      "adam(w, grads, m, v, v_hat, c1, c2, alpha, eps): one Adam step over flat buffers."},
+    {"rmsprop", (PyCFunction)(void (*)(void))gn_rmsprop, METH_FASTCALL,
+     "rmsprop(w, grads, v, m, lr, rho, 1 - rho, momentum, eps): one RMSprop step over flat buffers."},
     {"bias_act", (PyCFunction)(void (*)(void))gn_bias_act, METH_FASTCALL,
      "bias_act(z, bias, mode): the bias and a step of the activation, in place on a matrix."},
     {"dense_grad", (PyCFunction)(void (*)(void))gn_dense_grad, METH_FASTCALL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import kernels
 from .arguments import check_float
 from .base import Optimizer
 
@@ -86,6 +87,16 @@ class RMSprop(Optimizer):
             w -= m
         else:
             w -= tmp
+
+    def _native_update(self):
+        if kernels.native is None or self.centered or type(self)._update is not RMSprop._update:
+            return None  # centered has no compiled loop; a subclass's own update is what it asked for
+        return self._compiled_update
+
+    @staticmethod
+    def _compiled_update(flat, grads, scalars):
+        slots = flat.slots  # the same arithmetic as _update, in one pass (see kernels)
+        kernels.native.rmsprop(flat.weights, grads, slots["velocity"], slots.get("momentum"), *scalars)
 
     def get_config(self):
         config = super().get_config()

@@ -97,13 +97,8 @@ class Dense(Function):
         if compiled is not None and activation != "tanh" and kernels.takes(out, bias):
             # the bias and the activation's own loops in one pass each (the same bits: see kernels)
             matrix = out if out.ndim == 2 else out.reshape(-1, out.shape[-1])  # a view costs 0.2 us
-            if activation == "sigmoid":  # 1 / (1 + e^-(z + b)), with NumPy's exp as _sigmoid has it
-                if compiled.bias_act(matrix, bias, _NEGATE):  # some -z large enough to overflow
-                    with np.errstate(over="ignore"):  # e^-z overflows to inf for z < -88: 1 / inf = 0
-                        np.exp(matrix, out=matrix)
-                else:  # no overflow possible, so no errstate (1 us)
-                    np.exp(matrix, out=matrix)
-                compiled.bias_act(matrix, None, _RECIPROCAL_ONE_PLUS)
+            if activation == "sigmoid":
+                _compiled_sigmoid(compiled, matrix, bias)
             else:
                 compiled.bias_act(matrix, bias, _RELU if activation else _BIAS)
         else:
@@ -163,13 +158,8 @@ class Dense(Function):
             if bias is not None and not bias.flags.c_contiguous:
                 return cls.forward(ctx, x, kernel, bias, activation=activation)
             out = dot(x, kernel)
-            if activation == "sigmoid":  # as in forward
-                if bias_act(out, bias, _NEGATE):
-                    with np.errstate(over="ignore"):
-                        np.exp(out, out=out)
-                else:
-                    np.exp(out, out=out)
-                bias_act(out, None, _RECIPROCAL_ONE_PLUS)
+            if activation == "sigmoid":
+                _compiled_sigmoid(native, out, bias)
             else:
                 bias_act(out, bias, mode)
             ctx.derivative, ctx.activation, ctx.saved = derivative, activation, (x, kernel, out)
@@ -198,6 +188,16 @@ class Dense(Function):
 # The compiled kernels (glassnet.kernels) for what follows the product: the forward's
 # bias and activation, the backward's activation gradient with the bias gradient beside it.
 _BIAS, _RELU, _NEGATE, _RECIPROCAL_ONE_PLUS = range(4)  # bias_act's modes
+
+
+def _compiled_sigmoid(compiled, matrix, bias):
+    """matrix = 1 / (1 + e^-(matrix + bias)) in place, with NumPy's exp as _sigmoid has it."""
+    if compiled.bias_act(matrix, bias, _NEGATE):  # some -z large enough to overflow
+        with np.errstate(over="ignore"):  # e^-z overflows to inf for z < -88: 1 / inf = 0
+            np.exp(matrix, out=matrix)
+    else:  # no overflow possible, so no errstate (1 us)
+        np.exp(matrix, out=matrix)
+    compiled.bias_act(matrix, None, _RECIPROCAL_ONE_PLUS)
 def _compiled_grad(compiled, grad, out, activation, need_bias):
     """grad * activation'(out), and its sum over rows when the bias needs it (else None),
     summed as np.add.reduce(d, axis=0) sums (one column pairwise, more row by row)."""

@@ -1,12 +1,15 @@
 """Determinism: two fresh processes with the same seed give bit-identical weights and history.
 
-Two workloads, each run in two fresh Python processes (``PYTHONPATH=src``, nothing
+Three workloads, each run in two fresh Python processes (``PYTHONPATH=src``, nothing
 shared but the seed):
 
 - digits: Dense 25 relu -> 15 relu -> 10 on 2,000 synthetic 20x20 digits, sparse
   cross-entropy from logits, Adam, 2 epochs, batch 32, shuffled;
 - cnn: Conv2D 4 3x3 relu -> MaxPooling2D 2 -> Flatten -> Dense 10 on 256 synthetic
-  28x28 digits, 1 epoch, batch 32, shuffled.
+  28x28 digits, 1 epoch, batch 32, shuffled;
+- wide: Dense 256 relu -> 10 on 512 random 784-vectors, 1 epoch, batch 32: its first
+  layer's products are large enough to be cut into blocks on glassnet's threads
+  (glassnet.parallel), which the processes, all running at once, share two cores for.
 
 Each process hashes every weight's bytes and the History's floats (written with
 ``repr``, so every bit counts), for seed 1234 and then, in the same process, seed 4321:
@@ -45,6 +48,13 @@ def cnn():
               tf.keras.layers.MaxPooling2D(2), tf.keras.layers.Flatten(), tf.keras.layers.Dense(10)]
     return layers, x[..., None], y, 1
 
+def wide():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((512, 784)).astype(np.float32), rng.integers(0, 10, 512)
+    layers = [tf.keras.Input(shape=(784,)), tf.keras.layers.Dense(256, activation="relu"),
+              tf.keras.layers.Dense(10)]
+    return layers, x, y, 1
+
 def run(workload, seed):
     tf.random.set_seed(seed)
     layers, x, y, epochs = workload()
@@ -58,18 +68,18 @@ def run(workload, seed):
     digest.update(json.dumps({k: [repr(v) for v in vs] for k, vs in history.history.items()}).encode())
     return {"hash": digest.hexdigest(), "history": {k: [repr(v) for v in vs] for k, vs in history.history.items()}}
 
-workload = {"digits": digits, "cnn": cnn}[sys.argv[1]]
+workload = {"digits": digits, "cnn": cnn, "wide": wide}[sys.argv[1]]
 print(json.dumps({"same": run(workload, 1234), "other": run(workload, 4321)}))
 """
 
 
 @pytest.fixture(scope="module")
 def runs():
-    """Both workloads, twice each, in four fresh processes started together."""
+    """Each workload twice, in six fresh processes started together."""
     env = dict(os.environ, PYTHONPATH=SRC)
     children = {(workload, i): subprocess.Popen([sys.executable, "-c", RUN, workload], env=env, text=True,
                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                for workload in ("digits", "cnn") for i in range(2)}
+                for workload in ("digits", "cnn", "wide") for i in range(2)}
     results = {}
     for key, child in children.items():
         out, err = child.communicate(timeout=120)
@@ -78,7 +88,7 @@ def runs():
     return results
 
 
-@pytest.mark.parametrize("workload", ["digits", "cnn"])
+@pytest.mark.parametrize("workload", ["digits", "cnn", "wide"])
 def test_same_seed_in_fresh_processes_gives_identical_weights_and_history(runs, workload):
     first, second = runs[(workload, 0)], runs[(workload, 1)]
     assert re.fullmatch(r"[0-9a-f]{64}", first["same"]["hash"])

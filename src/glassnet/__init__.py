@@ -14,6 +14,7 @@ Example:
 
 from . import autograph as autograph
 from . import backend as backend
+from . import config as config
 from . import nn as nn
 from . import random as random
 from . import testing as testing

@@ -118,5 +118,6 @@ PyObject *gn_xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_softmax_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_sparse_probs_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_bce_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *gn_spin_until(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 #endif

@@ -40,6 +40,8 @@ static PyMethodDef methods[] = {
      "maxpool2d_forward(x, out, first, geometry): window maxima and the offset of each one's first."},
     {"maxpool2d_backward", (PyCFunction)(void (*)(void))gn_maxpool2d_backward, METH_FASTCALL,
      "maxpool2d_backward(grad, first, gx, geometry): each window's gradient to its first maximum."},
+    {"spin_until", (PyCFunction)(void (*)(void))gn_spin_until, METH_FASTCALL,
+     "spin_until(counter, seen, limit_ns, settle_ns): whether an int64 counter changes within limit_ns (spinning without the GIL)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
+from .. import kernels, parallel
 from ..autograd import Function, Tensor
 from .activation import KERNEL_CODES, OUTPUT_RULES
 
@@ -196,7 +196,10 @@ class Conv2D(Function):
         for block in blocks:
             cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation_rate, scratch[:, :width])
             flat_out = out[block].reshape(-1, f)  # a view: out is contiguous
-            xp.matmul(scratch[:len(flat_out)], flat_kernel, out=flat_out)
+            if xp is np:  # glassnet's threads (glassnet.parallel)
+                parallel.product(scratch[:len(flat_out)], flat_kernel, out=flat_out)
+            else:
+                xp.matmul(scratch[:len(flat_out)], flat_kernel, out=flat_out)
             if activation is not None:
                 _activate(xp, activation, flat_out)
         ctx.derivative = None if activation is None else OUTPUT_RULES[activation][1]
@@ -260,12 +263,15 @@ class Conv2D(Function):
                 if ones:  # set per block: the input's gradient below reuses the scratch
                     scratch[:len(cols), width] = 1
                     cols = scratch[:len(cols)]
-                gkernel += cols.T @ flat_grad
+                gkernel += parallel.product(cols.T, flat_grad) if xp is np else cols.T @ flat_grad
             if need_x:
                 # d/dcols = grad @ kernel^T, one offset (a, b) at a time; col2im adds each
                 # offset's gradient back where the windows read it
                 grad_cols = scratch.reshape(-1)[: len(flat_grad) * kh * kw * c].reshape(kh * kw, len(flat_grad), c)
-                xp.matmul(flat_grad, offset_kernels, out=grad_cols)
+                if xp is np:
+                    parallel.products(flat_grad, offset_kernels, grad_cols)
+                else:
+                    xp.matmul(flat_grad, offset_kernels, out=grad_cols)
                 gx_block = gx[block]
                 if col2im is not None:  # the same additions in one call (see kernels)
                     col2im(grad_cols, gx_block, (len(gx_block), *gx.shape[1:], *out_shape, kh, kw,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
+from .. import kernels, parallel
 from ..autograd import Function, Tensor
 from .activation import KERNEL_CODES, OUTPUT_RULES
 from .elementwise import multiply
@@ -29,9 +29,10 @@ def _shape_error(x, y):
 
 def _product(a, b):
     """a @ b; for two NumPy matrices through np.dot, the same BLAS product with less
-    dispatch (about 0.5 us of the 1.5 us a small product costs through matmul)."""
+    dispatch (about 0.5 us of the 1.5 us a small product costs through matmul), or in
+    blocks over glassnet's threads when large (glassnet.parallel)."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
-        return np.dot(a, b)
+        return parallel.product(a, b)
     return a @ b
 
 
@@ -151,7 +152,10 @@ class Dense(Function):
         need_bias = len(needs_grad) > 2 and needs_grad[2]
         derivative = None if activation is None else OUTPUT_RULES[activation][1]
         code = KERNEL_CODES.get(activation)
-        dot, empty, bias_act, dense_grad = np.dot, np.empty, native.bias_act, native.dense_grad
+        # the forward's and backward's three products all do x_shape[0] * k * units multiply-adds
+        large = x_shape[0] * kernel_shape[0] * kernel_shape[1] >= parallel.PARALLEL_MIN_WORK
+        dot = parallel.product if large else np.dot
+        empty, bias_act, dense_grad = np.empty, native.bias_act, native.dense_grad
         mode = _RELU if activation == "relu" else _BIAS
 
         def forward(ctx, x, kernel, bias=None):
@@ -198,6 +202,8 @@ def _compiled_sigmoid(compiled, matrix, bias):
     else:  # no overflow possible, so no errstate (1 us)
         np.exp(matrix, out=matrix)
     compiled.bias_act(matrix, None, _RECIPROCAL_ONE_PLUS)
+
+
 def _compiled_grad(compiled, grad, out, activation, need_bias):
     """grad * activation'(out), and its sum over rows when the bias needs it (else None),
     summed as np.add.reduce(d, axis=0) sums (one column pairwise, more row by row)."""

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from .. import memory
+from .. import memory, parallel
 from ..autograd import no_grad
 from . import numerics
 from .callbacks import CallbackList, History
@@ -127,43 +127,44 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     checking, model.check_finite_steps = model.check_finite_steps, policy != "ignore"
     model.stop_training = False
     try:
-        hooks.call("on_train_begin", {})
-        for epoch in range(initial_epoch, epochs):
-            model.reset_metrics()
-            loss_mean = RunningMean()
-            fault = None
-            hooks.call("on_epoch_begin", epoch, {})
-            for step, (xb, yb, wb) in enumerate(batches.epoch()):
-                if batch_begin:
-                    hooks.call("on_train_batch_begin", step, {})
-                if guarded:
-                    guard.before_step()
-                try:
-                    loss, y_pred = train_step(xb, yb, wb)
-                except numerics.NonFiniteError as err:  # the step was not applied
-                    fault = guard.report(err, epoch=epoch, batch=step, epochs=epochs, steps=batches.steps,
-                                         data=(xb, yb, wb))
+        with parallel.blas_on_one_thread():  # glassnet.parallel: no BLAS threads spinning beside ours
+            hooks.call("on_train_begin", {})
+            for epoch in range(initial_epoch, epochs):
+                model.reset_metrics()
+                loss_mean = RunningMean()
+                fault = None
+                hooks.call("on_epoch_begin", epoch, {})
+                for step, (xb, yb, wb) in enumerate(batches.epoch()):
+                    if batch_begin:
+                        hooks.call("on_train_batch_begin", step, {})
+                    if guarded:
+                        guard.before_step()
+                    try:
+                        loss, y_pred = train_step(xb, yb, wb)
+                    except numerics.NonFiniteError as err:  # the step was not applied
+                        fault = guard.report(err, epoch=epoch, batch=step, epochs=epochs, steps=batches.steps,
+                                             data=(xb, yb, wb))
+                        break
+                    loss_mean.add(loss, len(xb))
+                    if metrics:
+                        model.update_metrics(yb, y_pred, wb)
+                    if batch_logs:
+                        hooks.call("on_train_batch_end", step, _epoch_logs(model, loss_mean))
+                    if model.stop_training:
+                        break
+                if fault is not None:  # History keeps the epochs that completed
+                    model.history = history
+                    if policy != "warn":
+                        raise fault
+                    warnings.warn(str(fault), numerics.NonFiniteWarning, stacklevel=3)
+                    model.stop_training = True
                     break
-                loss_mean.add(loss, len(xb))
-                if metrics:
-                    model.update_metrics(yb, y_pred, wb)
-                if batch_logs:
-                    hooks.call("on_train_batch_end", step, _epoch_logs(model, loss_mean))
+                logs = _epoch_logs(model, loss_mean)
+                if validation is not None:
+                    logs.update(_run_evaluation(model, *validation, batch_size=batch_size, prefix="val_", hooks=hooks))
+                hooks.call("on_epoch_end", epoch, logs)
                 if model.stop_training:
                     break
-            if fault is not None:  # History keeps the epochs that completed
-                model.history = history
-                if policy != "warn":
-                    raise fault
-                warnings.warn(str(fault), numerics.NonFiniteWarning, stacklevel=3)
-                model.stop_training = True
-                break
-            logs = _epoch_logs(model, loss_mean)
-            if validation is not None:
-                logs.update(_run_evaluation(model, *validation, batch_size=batch_size, prefix="val_", hooks=hooks))
-            hooks.call("on_epoch_end", epoch, logs)
-            if model.stop_training:
-                break
     finally:
         model.check_finite_steps = checking
     hooks.call("on_train_end", {})
@@ -246,7 +247,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
                 bar.update(1)
 
             hooks = CallbackList([LambdaCallback(on_test_batch_end=tick)], model, {"steps": steps, "verbose": 1})
-        logs = _run_evaluation(model, x, y, weights, batch_size=batch_size, hooks=hooks)
+        with parallel.blas_on_one_thread():
+            logs = _run_evaluation(model, x, y, weights, batch_size=batch_size, hooks=hooks)
     finally:
         if bar is not None:
             bar.close()
@@ -287,7 +289,8 @@ def predict(model, x, batch_size=None, verbose=0):
                 # a live bar, drawn only after 0.5 s and cleared at the end
                 batches = tqdm(batches, total=steps, file=sys.stdout, ascii=".=", leave=False,
                                delay=0.5, mininterval=0.1, bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed}")
-            outputs = np.concatenate([model.predict_step(xb) for xb, _, _ in batches], axis=0)
+            with parallel.blas_on_one_thread():
+                outputs = np.concatenate([model.predict_step(xb) for xb, _, _ in batches], axis=0)
     if verbose:
         print((epoch_line if verbose == 2 else bar_line)(steps, time.perf_counter() - start, {}))
     return outputs

@@ -1,0 +1,304 @@
+"""Matrix products on glassnet's own threads, with the BLAS kept on one thread.
+
+NumPy's BLAS (OpenBLAS in NumPy's wheels) splits a product among its threads, which then
+spin for up to a tenth of a second waiting for the next one. On a host where the other
+core is busy, those spinning threads take turns with the ones doing the work. Measured
+here with a shell loop on the second core (``taskset -c 1``), a step of the benchmark
+models (benchmarks/workloads.py) took: wide_mlp 43-55 ms, mnist_mlp 1.1-3.3 ms, cnn
+43-65 ms, against 15, 0.5 and 11 with both cores free.
+
+So glassnet runs every product of at least :data:`PARALLEL_MIN_WORK` multiply-adds with
+the BLAS on one thread, cut into blocks of the output (columns, or rows when the output
+is taller than wide) that the calling thread and glassnet's helper threads take as they
+free up; fit, evaluate and predict keep the BLAS on one thread throughout
+(:class:`blas_on_one_thread`). A helper spins for a millisecond after its last block
+(in C, without the GIL, yielding its core every few microseconds) and then sleeps. With
+the second core busy the same steps took 27.5-28.8, 0.77-0.84 and 16.8-18.1 ms; with both
+free, the fastest of five alternating processes each (benchmarks/revisions_ab.py) took
+1.03x, 0.95x and 1.10x OpenBLAS's own threads' time, and the medians 1.03x, 0.77x and
+1.06x (OpenBLAS's threads hand a product over faster than Python can; its mnist_mlp
+processes ran slow in half the epochs).
+
+The blocks depend on the shapes and the thread count only, and each block is the same
+BLAS call whichever thread computes it, so a run's bits do not depend on how the threads
+were scheduled. The thread count follows ``glassnet.config.threading`` (TensorFlow's
+``set_intra_op_parallelism_threads``); by default as many as the BLAS would use.
+
+Example:
+    >>> import numpy as np
+    >>> from glassnet import parallel
+    >>> a, b = np.ones((600, 300), np.float32), np.ones((300, 700), np.float32)
+    >>> float(parallel.product(a, b)[599, 699])
+    300.0
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from . import kernels
+
+__all__ = ["PARALLEL_MIN_WORK", "blas_on_one_thread", "block_bounds", "get_setting", "product", "products",
+           "set_threads", "threads"]
+
+#: Multiply-adds (m * k * n) from which a product runs here: below where OpenBLAS starts
+#: its threads (it threaded 64x1600x10, 1.02M, and not 100x100x100); smaller ones stay
+#: np.dot's.
+PARALLEL_MIN_WORK = 1 << 19
+#: The least work worth a block of its own: a hand-over costs 10-20 us.
+MIN_BLOCK_WORK = 1 << 21
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+# How long a thread spins (kernels.native.spin_until: without the GIL, yielding its core
+# every few microseconds) before it sleeps: a helper after its last block, for the next
+# product (in the benchmark CNN's step, an im2col or a pooling apart; spinning 0.1 ms,
+# mnist_mlp's step took 0.60 ms against 0.56-0.58, and more often fell into slow epochs);
+# the posting thread for the helpers' last blocks.
+_IDLE_SPIN_NS = 1_000_000
+_FINISH_SPIN_NS = 300_000
+# then, as spin_until explains, a spin from the counter's bump to the bumping thread's
+# release of the GIL: the poster's way to its first BLAS call, the last helper's to its spin
+_START_SETTLE_NS = 5_000
+_FINISH_SETTLE_NS = 2_000
+
+
+def block_bounds(m: int, n: int, k: int, threads: int) -> tuple[bool, list[int]]:
+    """Where the (m, n) output of a product over k is cut: (by_columns, bounds).
+
+    Columns when the output is at least as wide as tall (each block then reads all of the
+    smaller left operand and its own slice of the right one), else rows; a block per
+    thread, but none under MIN_BLOCK_WORK multiply-adds, in widths that are a multiple of
+    16 (the BLAS's tiles). One block means no cut.
+
+    Example:
+        >>> block_bounds(256, 1024, 784, threads=2)
+        (True, [0, 512, 1024])
+    """
+    by_columns = n >= m
+    side = n if by_columns else m
+    count = max(1, min(threads, m * n * k // MIN_BLOCK_WORK, side // 16))
+    width = -(-side // count)
+    width = -(-width // 16) * 16
+    return by_columns, list(range(0, side, width)) + [side]
+
+
+class _Job:
+    """Products to compute, (a, b, out) each; any thread may take the next one."""
+
+    __slots__ = ("tasks", "taken", "left", "lock", "finished", "error")
+
+    def __init__(self, tasks):
+        self.tasks, self.taken, self.left = tasks, 0, len(tasks)
+        self.lock, self.finished, self.error = threading.Lock(), threading.Lock(), None
+        self.finished.acquire()  # released by the thread that finishes the last task
+
+    def work(self, done_count) -> None:
+        """Compute tasks until none is left to take; the thread finishing the last one
+        bumps done_count (what a waiting thread spins on) and releases ``finished``."""
+        tasks, lock = self.tasks, self.lock
+        while True:
+            with lock:
+                task = self.taken
+                if task >= len(tasks):
+                    return
+                self.taken = task + 1
+            a, b, out = tasks[task]
+            try:
+                np.matmul(a, b, out=out)
+            except BaseException as error:  # re-raised by the thread that posted the job
+                self.error = error
+            with lock:
+                self.left -= 1
+                if self.left == 0:
+                    done_count[0] += 1
+                    self.finished.release()
+
+
+class _Pool:
+    """Helper threads that take blocks of posted jobs; they spin a little, then sleep."""
+
+    def __init__(self):
+        self.job = None
+        self.wake = threading.Semaphore(0)
+        self.posted = np.zeros(1, np.int64)  # jobs posted so far: the helpers spin on it
+        self.done = np.zeros(1, np.int64)  # jobs finished so far: the poster spins on it
+        self.helpers: list[threading.Thread] = []
+
+    def grow(self, count: int) -> None:
+        while len(self.helpers) < count:
+            helper = threading.Thread(target=self._serve, name="glassnet-product", daemon=True)
+            helper.start()
+            self.helpers.append(helper)
+
+    def _serve(self) -> None:
+        seen = 0
+        while True:
+            native = kernels.native
+            if native is not None:
+                native.spin_until(self.posted, seen, _IDLE_SPIN_NS, _START_SETTLE_NS)
+            self.wake.acquire()  # at once when a job was posted while it spun
+            seen = int(self.posted[0])
+            job = self.job  # a late wake-up may find a later job, or none left: both are fine
+            if job is not None:
+                job.work(self.done)
+
+    def run(self, job: _Job, helpers: int) -> None:
+        self.job = job
+        before = int(self.done[0])
+        for _ in range(helpers):
+            self.wake.release()
+        self.posted[0] += 1  # last: a spinning helper then waits only for this thread's first block
+        job.work(self.done)
+        native = kernels.native
+        if native is not None and job.left:
+            native.spin_until(self.done, before, _FINISH_SPIN_NS, _FINISH_SETTLE_NS)
+        job.finished.acquire()
+        self.job = None
+        if job.error is not None:
+            raise job.error
+
+
+class _Blas:
+    """The BLAS's own thread count, read and set through threadpoolctl (found on first use)."""
+
+    def __init__(self):
+        self.controllers = None
+
+    def find(self) -> list:
+        if self.controllers is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+                self.controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+            except Exception:  # no threadpoolctl, or a BLAS it cannot read: products stay NumPy's
+                self.controllers = []
+        return self.controllers
+
+
+_blas = _Blas()
+_setting = 0  # glassnet.config.threading's intra-op threads; 0: as many as the BLAS uses
+_available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _fresh_state() -> None:
+    """A new pool and locks: in a forked child the helpers and any holder of a lock are gone."""
+    global _pool, _lock
+    _pool = _Pool()
+    _lock = threading.Lock()  # one product at a time here
+    blas_on_one_thread._guard = threading.Lock()
+    blas_on_one_thread._depth = 0
+
+
+def set_threads(count: int) -> None:
+    """Use ``count`` threads for large products (0: as many as the BLAS would use)."""
+    global _setting
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        raise ValueError(f"intra-op parallelism threads: expected a whole number of 0 or more, got {count!r}")
+    _setting = int(count)
+
+
+def get_setting() -> int:
+    """What set_threads was given last (0: glassnet picks)."""
+    return _setting
+
+
+def threads() -> int:
+    """The number of threads large products use now: the setting, else the BLAS's own
+    count (at most the cores this process may run on)."""
+    if _setting:
+        return _setting
+    if blas_on_one_thread._depth:  # the BLAS's count from before the block
+        own = max(blas_on_one_thread._previous, default=1)
+    else:
+        own = max((controller.num_threads for controller in _blas.find()), default=1)
+    return max(1, min(own, _available))
+
+
+def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """a @ b for two matrices, as ``np.dot`` (into ``out`` when given, a C-contiguous matrix
+    of the result's shape and dtype); from PARALLEL_MIN_WORK multiply-adds on, in blocks on
+    glassnet's threads with the BLAS on one thread (see the module's doc)."""
+    if (a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.dtype not in _FLOATS
+            or a.shape[0] * a.shape[1] * b.shape[1] < PARALLEL_MIN_WORK or a.shape[1] != b.shape[0]
+            or not _blas.find() or (out is not None and not _fits(out, a, b))):
+        return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
+    count = threads()
+    by_columns, bounds = block_bounds(a.shape[0], b.shape[1], a.shape[1], count)
+    if len(bounds) == 2:  # one block: no hand-over, only the BLAS on one thread
+        if blas_on_one_thread._depth:  # inside fit, evaluate or predict: it is already
+            return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
+        with blas_on_one_thread():
+            return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    if by_columns:
+        tasks = [(a, b[:, start:stop], out[:, start:stop]) for start, stop in zip(bounds, bounds[1:])]
+    else:
+        tasks = [(a[start:stop], b, out[start:stop]) for start, stop in zip(bounds, bounds[1:])]
+    _run(tasks, count)
+    return out
+
+
+def products(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out[i] = a @ b[i] for a matrix a and a stack of matrices b, each product one task
+    for glassnet's threads with the BLAS on one thread (np.matmul(a, b, out=out) when
+    small, or not float matrices of one dtype)."""
+    if (a.ndim != 2 or b.ndim != 3 or out.ndim != 3 or not (a.dtype == b.dtype == out.dtype)
+            or a.dtype not in _FLOATS or a.shape[1] != b.shape[1] or out.shape != (len(b), len(a), b.shape[2])
+            or a.shape[0] * a.shape[1] * b.shape[2] * len(b) < PARALLEL_MIN_WORK or not _blas.find()):
+        return np.matmul(a, b, out=out)
+    _run([(a, b[i], out[i]) for i in range(len(b))], threads())
+    return out
+
+
+def _fits(out, a, b) -> bool:
+    return out.shape == (a.shape[0], b.shape[1]) and out.dtype == a.dtype and out.flags.c_contiguous
+
+
+def _run(tasks: list, count: int) -> None:
+    """Compute the tasks on up to ``count`` threads (this one and helpers), the BLAS on one."""
+    helpers = min(count, len(tasks)) - 1
+    job = _Job(tasks)
+    with _lock, blas_on_one_thread():
+        if helpers > 0:
+            _pool.grow(helpers)
+        _pool.run(job, helpers)
+
+
+class blas_on_one_thread:  # noqa: N801 (used as a function: ``with blas_on_one_thread():``)
+    """Keep the BLAS on one thread until the outermost such block ends, then give it back
+    its own count. fit, evaluate and predict run inside one: any BLAS call of theirs that
+    the BLAS would thread (a product glassnet leaves to np.dot, a matrix-vector product,
+    an einsum) would wake the BLAS's threads, which then spin through the step beside
+    glassnet's (the benchmark CNN's 64x1600x10 products took 10.9 ms steps to 15-19)."""
+
+    _depth = 0
+    _previous: list = []
+    _guard = threading.Lock()
+
+    def __enter__(self):
+        cls = type(self)
+        with cls._guard:
+            if cls._depth == 0:
+                controllers = _blas.find()
+                cls._previous = [controller.num_threads for controller in controllers]
+                for controller in controllers:
+                    controller.set_num_threads(1)
+            cls._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        cls = type(self)
+        with cls._guard:
+            cls._depth -= 1
+            if cls._depth == 0:
+                for controller, number in zip(_blas.find(), cls._previous):
+                    controller.set_num_threads(number)
+        return False
+
+
+_fresh_state()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_state)

@@ -1,0 +1,335 @@
+"""glassnet.parallel: large products in blocks on glassnet's threads, the BLAS on one thread."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import glassnet as tf
+from glassnet import kernels, parallel
+
+needs_blas_control = pytest.mark.skipif(not parallel._blas.find(), reason="threadpoolctl cannot set this BLAS's threads")
+
+
+@pytest.fixture
+def threads_setting():
+    """Restores glassnet's intra-op setting after the test."""
+    previous = parallel.get_setting()
+    yield parallel.set_threads
+    parallel.set_threads(previous)
+
+
+def _blockwise(a, b, threads):
+    """The blocks product() computes, one after another on one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+
+    by_columns, bounds = parallel.block_bounds(a.shape[0], b.shape[1], a.shape[1], threads)
+    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    with threadpool_limits(1, user_api="blas"):
+        for start, stop in zip(bounds, bounds[1:]):
+            if by_columns:
+                np.matmul(a, b[:, start:stop], out=out[:, start:stop])
+            else:
+                np.matmul(a[start:stop], b, out=out[start:stop])
+    return out
+
+
+SHAPES = [(256, 784, 1024), (784, 128, 128), (128, 784, 128), (1000, 300, 50), (64, 2048, 64), (33, 1200, 700)]
+
+
+@needs_blas_control
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_large_product_is_its_blocks_on_one_blas_thread_whichever_thread_computes_them(
+        threads_setting, shape, dtype, threads):
+    m, k, n = shape
+    rng = np.random.default_rng(m + k + n)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    threads_setting(threads)
+    out = parallel.product(a, b)
+    assert out.dtype == dtype and out.shape == (m, n) and out.flags.c_contiguous
+    np.testing.assert_array_equal(out, _blockwise(a, b, threads))  # bit for bit
+    for _ in range(3):  # however the blocks fell to the threads this time
+        np.testing.assert_array_equal(parallel.product(a, b), out)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, a.astype(np.float64) @ b.astype(np.float64), rtol=tolerance,
+                               atol=tolerance * np.sqrt(k) * 10)
+
+
+@needs_blas_control
+def test_transposed_operands_are_taken_as_they_are(threads_setting):
+    threads_setting(2)
+    rng = np.random.default_rng(0)
+    x, grad = rng.standard_normal((256, 784), np.float32), rng.standard_normal((256, 512), np.float32)
+    w = rng.standard_normal((512, 784), np.float32)
+    np.testing.assert_array_equal(parallel.product(x.T, grad), _blockwise(x.T, grad, 2))
+    np.testing.assert_array_equal(parallel.product(grad, w), _blockwise(grad, w, 2))
+    np.testing.assert_allclose(parallel.product(grad, w.T.T), grad @ w, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.ones((8, 8), np.float32), np.ones((8, 8), np.float32)),  # small: np.dot's
+    (np.ones((300, 300), np.int64), np.ones((300, 300), np.int64)),  # integers: np.dot's
+    (np.ones((300, 300), np.float32), np.ones((300, 300), np.float64)),  # mixed dtypes: np.dot's
+    (np.ones(300, np.float32), np.ones((300, 300), np.float32)),  # a vector
+])
+def test_what_is_not_a_large_float_matrix_product_is_np_dots(a, b):
+    out = parallel.product(a, b)
+    expected = np.dot(a, b)
+    assert out.dtype == expected.dtype
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_mismatched_shapes_raise_numpys_error():
+    with pytest.raises(ValueError, match="not aligned"):
+        parallel.product(np.ones((300, 400), np.float32), np.ones((300, 400), np.float32))
+
+
+@needs_blas_control
+def test_the_blas_keeps_its_own_thread_count(threads_setting):
+    threads_setting(2)
+    controllers = parallel._blas.find()
+    before = [controller.num_threads for controller in controllers]
+    parallel.product(np.ones((512, 512), np.float32), np.ones((512, 512), np.float32))
+    assert [controller.num_threads for controller in controllers] == before
+
+
+@needs_blas_control
+def test_an_error_in_a_block_reaches_the_caller_and_the_blas_count_is_restored(monkeypatch, threads_setting):
+    threads_setting(2)
+    controllers = parallel._blas.find()
+    before = [controller.num_threads for controller in controllers]
+    real = np.matmul
+    calls = []
+
+    def failing(a, b, out=None):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 2:  # the second block, on whichever thread takes it
+            raise MemoryError("no room for this block")
+        return real(a, b, out=out)
+
+    monkeypatch.setattr(np, "matmul", failing)
+    with pytest.raises(MemoryError, match="no room"):
+        parallel.product(np.ones((256, 2048), np.float32), np.ones((2048, 1024), np.float32))
+    monkeypatch.undo()
+    assert [controller.num_threads for controller in controllers] == before
+    out = parallel.product(np.ones((256, 2048), np.float32), np.ones((2048, 1024), np.float32))
+    assert np.all(out == 2048)  # the pool still works
+
+
+@needs_blas_control
+def test_helpers_do_take_blocks(monkeypatch, threads_setting):
+    threads_setting(2)
+    real, names = np.matmul, set()
+
+    def recording(a, b, out=None):
+        names.add(threading.current_thread().name)
+        time.sleep(0.01)  # long enough that the helper wakes before the caller is done
+        return real(a, b, out=out)
+
+    monkeypatch.setattr(np, "matmul", recording)
+    a = np.ones((256, 1024), np.float32)
+    parallel.product(a, np.ones((1024, 1024), np.float32))
+    assert names == {threading.current_thread().name, "glassnet-product"}
+
+
+@pytest.mark.parametrize("m, n, k, threads", [(256, 1024, 784, 2), (784, 128, 128, 2), (128, 128, 784, 8),
+                                              (256, 10, 1024, 2), (100, 3000, 100, 16), (64, 64, 64, 4),
+                                              (20, 5000, 300, 3)])
+def test_block_bounds_cover_the_output_in_whole_tiles(m, n, k, threads):
+    by_columns, bounds = parallel.block_bounds(m, n, k, threads)
+    side = n if by_columns else m
+    assert by_columns == (n >= m)
+    assert bounds[0] == 0 and bounds[-1] == side and all(b > a for a, b in zip(bounds, bounds[1:]))
+    blocks = len(bounds) - 1
+    assert blocks <= threads
+    assert all((b - a) % 16 == 0 for a, b in zip(bounds[:-2], bounds[1:-1]))  # all but the last
+    if blocks > 1:
+        assert m * n * k // blocks >= parallel.MIN_BLOCK_WORK
+
+
+def test_block_bounds_examples():
+    assert parallel.block_bounds(256, 1024, 784, 2) == (True, [0, 512, 1024])
+    assert parallel.block_bounds(256, 10, 1024, 2) == (False, [0, 256])  # 2.6M: one block
+    assert parallel.block_bounds(784, 128, 128, 2) == (False, [0, 400, 784])
+
+
+@needs_blas_control
+def test_without_the_compiled_kernels_the_threads_sleep_instead_of_spinning(threads_setting):
+    threads_setting(2)
+    previous = kernels.use_native(False)
+    try:
+        a, b = np.ones((256, 1024), np.float32), np.ones((1024, 1024), np.float32)
+        np.testing.assert_array_equal(parallel.product(a, b), _blockwise(a, b, 2))
+    finally:
+        kernels.use_native(previous)
+
+
+def test_without_blas_control_products_are_np_dots(monkeypatch):
+    monkeypatch.setattr(parallel._blas, "controllers", [])
+    a = np.random.default_rng(0).standard_normal((300, 400)).astype(np.float32)
+    np.testing.assert_array_equal(parallel.product(a, a.T), np.dot(a, a.T))
+
+
+def _product_in_child(queue):
+    a = np.ones((256, 1024), np.float32)
+    queue.put(float(parallel.product(a, np.ones((1024, 1024), np.float32))[0, 0]))
+
+
+@needs_blas_control
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_a_forked_child_gets_a_fresh_pool(threads_setting):
+    threads_setting(2)
+    parallel.product(np.ones((256, 1024), np.float32), np.ones((1024, 1024), np.float32))  # helpers exist
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_product_in_child, args=(queue,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == 1024.0
+
+
+@pytest.mark.skipif(not kernels.available(), reason="compiled kernels not built")
+def test_spin_until_sees_a_change_or_gives_up():
+    from glassnet import _native
+
+    counter = np.zeros(1, np.int64)
+    start = time.perf_counter()
+    assert _native.spin_until(counter, 0, 2_000_000, 0) is False  # 2 ms, no change
+    assert time.perf_counter() - start >= 0.002
+    assert _native.spin_until(counter, 5, 10**9, 0) is True  # already differs: at once
+
+    def bump():
+        time.sleep(0.005)
+        counter[0] = 1
+
+    threading.Thread(target=bump).start()
+    start = time.perf_counter()
+    assert _native.spin_until(counter, 0, 10**9, 1000) is True  # the GIL is free meanwhile
+    assert time.perf_counter() - start < 0.5
+    with pytest.raises(ValueError, match="int64"):
+        _native.spin_until(np.zeros(1, np.int32), 0, 10, 0)
+    with pytest.raises(TypeError):
+        _native.spin_until(counter, 0, 10)
+
+
+def test_the_keras_threading_setting_drives_the_products(threads_setting):
+    tf.config.threading.set_intra_op_parallelism_threads(3)
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 3
+    assert parallel.threads() == 3
+    tf.config.threading.set_intra_op_parallelism_threads(0)
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 0
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert 1 <= parallel.threads() <= available
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "2", True, None])
+def test_a_bad_thread_count_is_refused_by_name(threads_setting, bad):
+    threads_setting(2)
+    with pytest.raises(ValueError, match="intra-op parallelism threads"):
+        tf.config.threading.set_intra_op_parallelism_threads(bad)
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 2  # unchanged
+
+
+@needs_blas_control
+def test_a_dense_layer_trains_the_same_with_one_thread_or_two_up_to_rounding(threads_setting):
+    """The blocks differ with the thread count, so the bits may; the model may not."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((512, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 512)
+    results = []
+    for threads in (1, 2):
+        threads_setting(threads)
+        tf.random.set_seed(0)
+        model = tf.keras.Sequential([tf.keras.Input(shape=(784,)), tf.keras.layers.Dense(256, activation="relu"),
+                                     tf.keras.layers.Dense(10)])
+        model.compile(optimizer=tf.keras.optimizers.Adam(0.001),
+                      loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(x, y, batch_size=128, epochs=2, verbose=0, shuffle=False)
+        results.append(model.get_weights())
+    for one, two in zip(*results):
+        np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-5)
+
+
+@needs_blas_control
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stacked_products_are_each_one_blas_call(threads_setting, dtype, threads):
+    """A convolution's input gradient: one product per kernel offset, each a task."""
+    from threadpoolctl import threadpool_limits
+
+    threads_setting(threads)
+    rng = np.random.default_rng(1)
+    grad, kernels_t = rng.standard_normal((2662, 64)).astype(dtype), rng.standard_normal((9, 64, 32)).astype(dtype)
+    out = np.full((9, 2662, 32), np.nan, dtype)
+    assert parallel.products(grad, kernels_t, out) is out
+    expected = np.empty_like(out)
+    with threadpool_limits(1, user_api="blas"):
+        for i in range(9):
+            np.matmul(grad, kernels_t[i], out=expected[i])
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_stacked_products_that_do_not_fit_are_numpys():
+    a, b = np.ones((4, 3), np.float32), np.ones((2, 3, 5), np.float32)
+    out = np.empty((2, 4, 5), np.float32)
+    parallel.products(a, b, out)  # small
+    np.testing.assert_array_equal(out, np.matmul(a, b))
+    with pytest.raises(ValueError):  # NumPy's own error for a wrong out
+        parallel.products(np.ones((400, 300), np.float32), np.ones((9, 300, 64), np.float32),
+                          np.empty((9, 400, 63), np.float32))
+
+
+@needs_blas_control
+def test_a_product_into_a_given_output(threads_setting):
+    threads_setting(2)
+    a, b = np.ones((600, 300), np.float32), np.ones((300, 700), np.float32)
+    out = np.empty((600, 700), np.float32)
+    assert parallel.product(a, b, out=out) is out and np.all(out == 300)
+    strided = np.empty((600, 1400), np.float32)[:, ::2]  # not contiguous: NumPy's matmul writes it
+    parallel.product(a, b, out=strided)
+    assert np.all(strided == 300)
+
+
+@needs_blas_control
+def test_fit_keeps_the_blas_on_one_thread_and_gives_it_back(threads_setting):
+    threads_setting(2)
+    controllers = parallel._blas.find()
+    before = [controller.num_threads for controller in controllers]
+    seen = []
+
+    class Spy(tf.keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append([controller.num_threads for controller in controllers])
+
+    model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 4), np.float32), np.ones(8, np.float32), batch_size=4, epochs=1, verbose=0,
+              callbacks=[Spy()])
+    assert seen and all(counts == [1] * len(controllers) for counts in seen)
+    assert [controller.num_threads for controller in controllers] == before
+    assert parallel.threads() == 2
+
+
+@needs_blas_control
+def test_the_blas_count_is_given_back_after_a_failed_fit():
+    controllers = parallel._blas.find()
+    before = [controller.num_threads for controller in controllers]
+    model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+
+    class Boom(tf.keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        model.fit(np.ones((8, 4), np.float32), np.ones(8, np.float32), batch_size=4, verbose=0, callbacks=[Boom()])
+    assert [controller.num_threads for controller in controllers] == before

@@ -333,3 +333,52 @@ def test_the_blas_count_is_given_back_after_a_failed_fit():
     with pytest.raises(RuntimeError, match="stop here"):
         model.fit(np.ones((8, 4), np.float32), np.ones(8, np.float32), batch_size=4, verbose=0, callbacks=[Boom()])
     assert [controller.num_threads for controller in controllers] == before
+
+
+def test_run_calls_every_task_once_and_raises_a_tasks_error(threads_setting):
+    threads_setting(2)
+    calls = []
+    parallel.run(calls.append, 50)
+    assert sorted(calls) == list(range(50))
+
+    def failing(task):
+        if task == 3:
+            raise KeyError("task three")
+
+    with pytest.raises(KeyError, match="task three"):
+        parallel.run(failing, 8)
+    parallel.run(calls.append, 0)  # nothing to do
+
+
+@needs_blas_control
+def test_a_run_inside_a_task_runs_inline_instead_of_waiting_for_itself(threads_setting):
+    threads_setting(2)
+    a, b = np.ones((256, 1024), np.float32), np.ones((1024, 1024), np.float32)
+    results = [None] * 4
+
+    def task(i):
+        results[i] = parallel.product(a, b)[0, 0]  # itself cut into blocks, on this thread
+
+    parallel.run(task, 4)
+    assert results == [1024.0] * 4
+
+
+@pytest.mark.parametrize("options", [dict(activation="relu"), dict(padding="same", strides=2), dict(activation=None)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_convolutions_batch_blocks_give_the_same_bits_on_any_number_of_threads(threads_setting, dtype, options):
+    """The blocks are cut by the shapes alone and the kernel's gradient is summed in block
+    order, so the thread count and the threads' timing change nothing."""
+    rng = np.random.default_rng(3)
+    x0 = rng.standard_normal((40, 12, 12, 8)).astype(dtype)
+    w0 = (rng.standard_normal((3, 3, 8, 16)) * 0.2).astype(dtype)
+    b0 = rng.standard_normal(16).astype(dtype)
+    results = []
+    for threads in (1, 2, 3, 2):
+        threads_setting(threads)
+        x, w, b = (tf.tensor(v, requires_grad=True) for v in (x0, w0, b0))
+        y = tf.nn.conv2d(x, w, b, **options)
+        tf.sum(y * y).backward()
+        results.append([y.numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy()])
+    for other in results[1:]:
+        for first, again in zip(results[0], other):
+            np.testing.assert_array_equal(first, again)

@@ -42,7 +42,7 @@ import numpy as np
 from . import kernels
 
 __all__ = ["PARALLEL_MIN_WORK", "blas_on_one_thread", "block_bounds", "get_setting", "product", "products",
-           "set_threads", "threads"]
+           "run", "set_threads", "threads"]
 
 #: Multiply-adds (m * k * n) from which a product runs here: below where OpenBLAS starts
 #: its threads (it threaded 64x1600x10, 1.02M, and not 100x100x100); smaller ones stay
@@ -85,36 +85,42 @@ def block_bounds(m: int, n: int, k: int, threads: int) -> tuple[bool, list[int]]
     return by_columns, list(range(0, side, width)) + [side]
 
 
+_in_task = threading.local()
+
+
 class _Job:
-    """Products to compute, (a, b, out) each; any thread may take the next one."""
+    """Calls do(0), ..., do(count - 1), each once; any thread may take the next one."""
 
-    __slots__ = ("tasks", "taken", "left", "lock", "finished", "error")
+    __slots__ = ("do", "count", "taken", "left", "lock", "finished", "error")
 
-    def __init__(self, tasks):
-        self.tasks, self.taken, self.left = tasks, 0, len(tasks)
+    def __init__(self, do, count):
+        self.do, self.count, self.taken, self.left = do, count, 0, count
         self.lock, self.finished, self.error = threading.Lock(), threading.Lock(), None
         self.finished.acquire()  # released by the thread that finishes the last task
 
     def work(self, done_count) -> None:
-        """Compute tasks until none is left to take; the thread finishing the last one
-        bumps done_count (what a waiting thread spins on) and releases ``finished``."""
-        tasks, lock = self.tasks, self.lock
-        while True:
-            with lock:
-                task = self.taken
-                if task >= len(tasks):
-                    return
-                self.taken = task + 1
-            a, b, out = tasks[task]
-            try:
-                np.matmul(a, b, out=out)
-            except BaseException as error:  # re-raised by the thread that posted the job
-                self.error = error
-            with lock:
-                self.left -= 1
-                if self.left == 0:
-                    done_count[0] += 1
-                    self.finished.release()
+        """Do tasks until none is left to take; the thread finishing the last one bumps
+        done_count (what a waiting thread spins on) and releases ``finished``."""
+        do, count, lock = self.do, self.count, self.lock
+        _in_task.active = True  # a run() inside a task does its tasks itself (no deadlock on _lock)
+        try:
+            while True:
+                with lock:
+                    task = self.taken
+                    if task >= count:
+                        return
+                    self.taken = task + 1
+                try:
+                    do(task)
+                except BaseException as error:  # re-raised by the thread that posted the job
+                    self.error = error
+                with lock:
+                    self.left -= 1
+                    if self.left == 0:
+                        done_count[0] += 1
+                        self.finished.release()
+        finally:
+            _in_task.active = False
 
 
 class _Pool:
@@ -237,7 +243,7 @@ def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.n
         tasks = [(a, b[:, start:stop], out[:, start:stop]) for start, stop in zip(bounds, bounds[1:])]
     else:
         tasks = [(a[start:stop], b, out[start:stop]) for start, stop in zip(bounds, bounds[1:])]
-    _run(tasks, count)
+    _run_products(tasks, count)
     return out
 
 
@@ -249,7 +255,7 @@ def products(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
             or a.dtype not in _FLOATS or a.shape[1] != b.shape[1] or out.shape != (len(b), len(a), b.shape[2])
             or a.shape[0] * a.shape[1] * b.shape[2] * len(b) < PARALLEL_MIN_WORK or not _blas.find()):
         return np.matmul(a, b, out=out)
-    _run([(a, b[i], out[i]) for i in range(len(b))], threads())
+    _run_products([(a, b[i], out[i]) for i in range(len(b))], threads())
     return out
 
 
@@ -257,10 +263,45 @@ def _fits(out, a, b) -> bool:
     return out.shape == (a.shape[0], b.shape[1]) and out.dtype == a.dtype and out.flags.c_contiguous
 
 
-def _run(tasks: list, count: int) -> None:
-    """Compute the tasks on up to ``count`` threads (this one and helpers), the BLAS on one."""
-    helpers = min(count, len(tasks)) - 1
-    job = _Job(tasks)
+def _run_products(tasks: list, count: int) -> None:
+    def multiply(task):
+        a, b, out = tasks[task]
+        np.matmul(a, b, out=out)
+
+    run(multiply, len(tasks), count)
+
+
+def run(do, count: int, threads_to_use: int | None = None) -> None:
+    """Call ``do(0)``, ..., ``do(count - 1)``, each once, on up to ``threads_to_use``
+    threads (default :func:`threads`): this one and glassnet's helpers, which take the
+    next task as they free up, with the BLAS on one thread. Returns when all are done;
+    an error in any task is raised here (the other tasks still run).
+
+    The tasks must not depend on each other's order or on which thread runs them: each
+    writes its own part of the result (a block of a product, a batch block of a
+    convolution), so the bits are the same however the threads take them.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet import parallel
+        >>> squares = np.zeros(4)
+        >>> parallel.run(lambda i: squares.__setitem__(i, i * i), 4)
+        >>> squares.tolist()
+        [0.0, 1.0, 4.0, 9.0]
+    """
+    if count <= 0:
+        return
+    if getattr(_in_task, "active", False):  # called from a task: this thread does them all
+        for task in range(count):
+            do(task)
+        return
+    helpers = min(threads() if threads_to_use is None else threads_to_use, count) - 1
+    if helpers <= 0:  # one thread: no job to post
+        with blas_on_one_thread():
+            for task in range(count):
+                do(task)
+        return
+    job = _Job(do, count)
     with _lock, blas_on_one_thread():
         if helpers > 0:
             _pool.grow(helpers)

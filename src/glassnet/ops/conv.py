@@ -30,6 +30,8 @@ Example:
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .. import kernels, parallel
@@ -113,22 +115,59 @@ def _offset_slices(offset, out, stride):
 
 
 # ----- conv2d ---------------------------------------------------------------------
-# On NumPy the columns are built and multiplied a few images at a time, into one scratch
-# buffer reused by every block: each block is still in cache when the matrix product
-# reads it, no (N*H'*W', kh*kw*C) array is ever kept, and fresh memory (whose first touch
-# costs page faults) is not requested per block. Measured on the 64x26x26x32 benchmark:
-# forward 14 -> 8 ms, backward 34 -> 21 ms; blocks of 2 to 4 images (of 24x24 outputs,
-# 288 columns, float32) were best.
+# On NumPy the columns are built and multiplied a few images at a time, into a scratch
+# buffer each thread reuses: each block is still in cache when the matrix product reads
+# it, no (N*H'*W', kh*kw*C) array is ever kept, and fresh memory (whose first touch costs
+# page faults) is not requested per block. Measured on the 64x26x26x32 benchmark: forward
+# 14 -> 8 ms, backward 34 -> 21 ms; blocks of 2 to 4 images (of 24x24 outputs, 288
+# columns, float32) were best. The blocks are tasks for glassnet's threads
+# (glassnet.parallel), so a batch is cut into at least _MIN_BLOCKS of them when it has
+# the images; where they are cut depends on the shapes alone.
 _BLOCK_BYTES = 3 << 20
+_MIN_BLOCKS = 8
 
 
 def _blocks(xp, n, rows_per_image, width, dtype):
-    """Slices of the batch axis to process together, and a (rows, width) scratch buffer
+    """Slices of the batch axis to process together, and the rows of a scratch buffer
     big enough for one block. Off NumPy, one block: a GPU wants one big product."""
-    step = n if xp is not np else max(1, _BLOCK_BYTES // max(1, rows_per_image * width * dtype.itemsize))
+    if xp is np:
+        step = max(1, _BLOCK_BYTES // max(1, rows_per_image * width * dtype.itemsize))
+        step = min(step, -(-n // _MIN_BLOCKS))
+    else:
+        step = n
     step = max(1, min(step, n))
-    scratch = xp.empty((step * rows_per_image, width), dtype=dtype)
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)], scratch
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)], step * rows_per_image
+
+
+class _Workspaces:
+    """Scratch buffers for the blocks in flight: a set per thread that asks, reused."""
+
+    def __init__(self, xp, shapes, dtype, prepare=None):
+        self.xp, self.shapes, self.dtype, self.prepare = xp, shapes, dtype, prepare
+        self.free, self.lock = [], threading.Lock()
+
+    def take(self):
+        with self.lock:
+            if self.free:
+                return self.free.pop()
+        buffers = tuple(self.xp.empty(shape, dtype=self.dtype) for shape in self.shapes)
+        if self.prepare is not None:
+            self.prepare(buffers)
+        return buffers
+
+    def give(self, buffers):
+        with self.lock:
+            self.free.append(buffers)
+
+
+def _each_block(xp, do, count):
+    """do(0), ..., do(count - 1): on glassnet's threads on NumPy (each block writes its own
+    part of the result), one after another elsewhere."""
+    if xp is np:
+        parallel.run(do, count)
+    else:
+        for block in range(count):
+            do(block)
 
 
 def _columns(xp, x, kernel_size, out_shape, strides, dilation, scratch):
@@ -187,21 +226,31 @@ class Conv2D(Function):
         out = xp.empty((n, *out_shape, f), dtype=xp.result_type(x.dtype, kernel.dtype))
         width = flat_kernel.shape[0]
         with_bias = bias is not None
-        blocks, scratch = _blocks(xp, n, out_shape[0] * out_shape[1], width + with_bias, x.dtype)
+        blocks, block_rows = _blocks(xp, n, out_shape[0] * out_shape[1], width + with_bias, x.dtype)
         if with_bias:  # the bias rides in the product: a column of ones beside the columns and
             # the bias as the kernel's last row, so no pass over the output adds it (conv1 of
             # the benchmark CNN: forward 1.36 -> 1.05 ms)
-            scratch[:, width] = 1
             flat_kernel = xp.concatenate([flat_kernel, bias.reshape(1, f)])
-        for block in blocks:
-            cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation_rate, scratch[:, :width])
-            flat_out = out[block].reshape(-1, f)  # a view: out is contiguous
-            if xp is np:  # glassnet's threads (glassnet.parallel)
-                parallel.product(scratch[:len(flat_out)], flat_kernel, out=flat_out)
-            else:
+
+        def ones_column(buffers):
+            if with_bias:
+                buffers[0][:, width] = 1
+
+        spaces = _Workspaces(xp, [(block_rows, width + with_bias)], x.dtype, ones_column)
+
+        def forward_block(i):
+            block = blocks[i]
+            (scratch,) = buffers = spaces.take()
+            try:
+                _columns(xp, x[block], (kh, kw), out_shape, strides, dilation_rate, scratch[:, :width])
+                flat_out = out[block].reshape(-1, f)  # a view: out is contiguous
                 xp.matmul(scratch[:len(flat_out)], flat_kernel, out=flat_out)
-            if activation is not None:
-                _activate(xp, activation, flat_out)
+                if activation is not None:
+                    _activate(xp, activation, flat_out)
+            finally:
+                spaces.give(buffers)
+
+        _each_block(xp, forward_block, len(blocks))
         ctx.derivative = None if activation is None else OUTPUT_RULES[activation][1]
         ctx.activation = activation
         ctx.save(x, kernel, out if activation is not None else None)
@@ -225,13 +274,12 @@ class Conv2D(Function):
         # narrow columns (3x3 of one channel: 9) the extra column cost more than the sum
         # (measured), so only from 32 on
         ones = bool(need_kernel and need_bias and width >= 32)
-        blocks, scratch = _blocks(xp, x.shape[0], out_shape[0] * out_shape[1], width + ones,
-                                  xp.result_type(x.dtype, grad.dtype, kernel.dtype))
-        dtype = scratch.dtype
-        if need_kernel:
-            gkernel = xp.zeros((width + ones, f), dtype=dtype)
-        if need_bias and not ones:
-            gbias = xp.zeros((f,), dtype=dtype)
+        dtype = xp.result_type(x.dtype, grad.dtype, kernel.dtype)
+        blocks, block_rows = _blocks(xp, x.shape[0], out_shape[0] * out_shape[1], width + ones, dtype)
+        # each block's kernel (and bias) gradient apart, summed in block order after: the
+        # sum of the blocks one after another, however the threads took them
+        kernel_parts = xp.empty((len(blocks), width + ones, f), dtype=dtype) if need_kernel else None
+        bias_parts = xp.empty((len(blocks), f), dtype=dtype) if need_bias and not ones else None
         if need_x:
             gx = xp.zeros(x.shape, dtype=dtype)
             offsets = [(slice(None), *_offset_slices((a * dilation[0], b * dilation[1]), out_shape, strides))
@@ -241,44 +289,60 @@ class Conv2D(Function):
             offset_kernels = xp.ascontiguousarray(kernel.reshape(kh * kw, c, f).transpose(0, 2, 1))
             col2im = kernels.native.col2im if kernels.native is not None and kernels.takes(gx) else None
         compiled = None
+        shapes = [(block_rows, width + ones)]
         if ctx.derivative is not None:  # a block's gradient before the activation
-            masked = xp.empty((len(scratch), f), dtype=dtype)
+            shapes.append((block_rows, f))
             compiled = kernels.native if grad.dtype == dtype and kernels.takes(grad, out) else None
-        for block in blocks:
-            flat_grad = grad[block].reshape(-1, f)
-            if compiled is not None:  # the same product in one pass, no mask array (see kernels)
-                flat_grad = masked[: len(flat_grad)]
-                compiled.dense_grad(grad[block].reshape(-1, f), out[block].reshape(-1, f),
-                                    KERNEL_CODES[ctx.activation], flat_grad, None)
-            elif ctx.derivative is not None:
-                # d/d(pre-activation) = grad * activation'(pre-activation), written from the output
-                flat_grad = xp.multiply(flat_grad, ctx.derivative(out[block].reshape(-1, f)),
-                                        out=masked[: len(flat_grad)])
-            # d/dbias = grad summed over every position
-            if gbias is not None:
-                gbias += xp.einsum("ij->j", flat_grad)
-            # d/dkernel = cols^T @ grad, the columns rebuilt block by block
-            if need_kernel:
-                cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch[:, :width])
-                if ones:  # set per block: the input's gradient below reuses the scratch
-                    scratch[:len(cols), width] = 1
-                    cols = scratch[:len(cols)]
-                gkernel += parallel.product(cols.T, flat_grad) if xp is np else cols.T @ flat_grad
-            if need_x:
-                # d/dcols = grad @ kernel^T, one offset (a, b) at a time; col2im adds each
-                # offset's gradient back where the windows read it
-                grad_cols = scratch.reshape(-1)[: len(flat_grad) * kh * kw * c].reshape(kh * kw, len(flat_grad), c)
-                if xp is np:
-                    parallel.products(flat_grad, offset_kernels, grad_cols)
-                else:
+        spaces = _Workspaces(xp, shapes, dtype)
+
+        def backward_block(i):
+            block = blocks[i]
+            buffers = spaces.take()
+            scratch = buffers[0]
+            try:
+                flat_grad = grad[block].reshape(-1, f)
+                if compiled is not None:  # the same product in one pass, no mask array (see kernels)
+                    flat_grad = buffers[1][: len(flat_grad)]
+                    compiled.dense_grad(grad[block].reshape(-1, f), out[block].reshape(-1, f),
+                                        KERNEL_CODES[ctx.activation], flat_grad, None)
+                elif ctx.derivative is not None:
+                    # d/d(pre-activation) = grad * activation'(pre-activation), written from the output
+                    flat_grad = xp.multiply(flat_grad, ctx.derivative(out[block].reshape(-1, f)),
+                                            out=buffers[1][: len(flat_grad)])
+                # d/dbias = grad summed over every position
+                if bias_parts is not None:
+                    bias_parts[i] = xp.einsum("ij->j", flat_grad)
+                # d/dkernel = cols^T @ grad, the columns rebuilt block by block
+                if kernel_parts is not None:
+                    cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch[:, :width])
+                    if ones:  # set per block: the input's gradient below reuses the scratch
+                        scratch[:len(cols), width] = 1
+                        cols = scratch[:len(cols)]
+                    xp.matmul(cols.T, flat_grad, out=kernel_parts[i])
+                if need_x:
+                    # d/dcols = grad @ kernel^T, one offset (a, b) at a time; col2im adds each
+                    # offset's gradient back where the windows read it
+                    grad_cols = scratch.reshape(-1)[: len(flat_grad) * kh * kw * c].reshape(kh * kw, len(flat_grad), c)
                     xp.matmul(flat_grad, offset_kernels, out=grad_cols)
-                gx_block = gx[block]
-                if col2im is not None:  # the same additions in one call (see kernels)
-                    col2im(grad_cols, gx_block, (len(gx_block), *gx.shape[1:], *out_shape, kh, kw,
-                                                 *strides, *dilation))
-                else:
-                    for where, grad_offset in zip(offsets, grad_cols):
-                        gx_block[where] += grad_offset.reshape(-1, *out_shape, c)
+                    gx_block = gx[block]
+                    if col2im is not None:  # the same additions in one call (see kernels)
+                        col2im(grad_cols, gx_block, (len(gx_block), *gx.shape[1:], *out_shape, kh, kw,
+                                                     *strides, *dilation))
+                    else:
+                        for where, grad_offset in zip(offsets, grad_cols):
+                            gx_block[where] += grad_offset.reshape(-1, *out_shape, c)
+            finally:
+                spaces.give(buffers)
+
+        _each_block(xp, backward_block, len(blocks))
+        if kernel_parts is not None:
+            gkernel = xp.zeros((width + ones, f), dtype=dtype)
+            for part in kernel_parts:
+                gkernel += part
+        if bias_parts is not None:
+            gbias = xp.zeros((f,), dtype=dtype)
+            for part in bias_parts:
+                gbias += part
         if gkernel is not None:
             if ones:
                 gkernel, gbias = gkernel[:width], gkernel[width]

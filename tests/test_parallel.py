@@ -382,3 +382,68 @@ def test_a_convolutions_batch_blocks_give_the_same_bits_on_any_number_of_threads
     for other in results[1:]:
         for first, again in zip(results[0], other):
             np.testing.assert_array_equal(first, again)
+
+
+@pytest.mark.skipif(not kernels.available(), reason="compiled kernels not built")
+@pytest.mark.parametrize("options", [dict(pool_size=2, strides=2), dict(pool_size=3, strides=2, padding="same")])
+def test_max_pooling_in_batch_blocks_gives_the_whole_calls_bits(threads_setting, options):
+    rng = np.random.default_rng(4)
+    x0 = rng.standard_normal((40, 13, 13, 8)).astype(np.float32)
+    x0[:, ::3, ::3] = x0[:, 1::3, 1::3].max()  # ties: the first maximum takes the gradient
+    g0 = rng.standard_normal((40, *tf.nn.max_pool2d(tf.tensor(x0), **options).shape[1:])).astype(np.float32)
+    results = []
+    for threads, native in ((1, True), (2, True), (2, False)):
+        threads_setting(threads)
+        previous = kernels.use_native(native)
+        try:
+            x = tf.tensor(x0, requires_grad=True)
+            y = tf.nn.max_pool2d(x, **options)
+            y.backward(tf.tensor(g0))
+            results.append((y.numpy(), x.grad.numpy()))
+        finally:
+            kernels.use_native(previous)
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0][0], other[0])
+        np.testing.assert_array_equal(results[0][1], other[1])
+
+
+@pytest.mark.skipif(not kernels.available(), reason="compiled kernels not built")
+@pytest.mark.parametrize("optimizer", [lambda: tf.keras.optimizers.Adam(0.01),
+                                       lambda: tf.keras.optimizers.Adam(0.01, amsgrad=True),
+                                       lambda: tf.keras.optimizers.RMSprop(0.01, momentum=0.9)])
+def test_a_large_compiled_update_in_runs_gives_the_whole_calls_bits(native_on_where_built, threads_setting,
+                                                                    optimizer):
+    rng = np.random.default_rng(5)
+    shapes = [(300, 700), (700,), (700, 300), (1, 1), (333,)]  # 420K numbers, runs cut inside arrays
+    initial = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    grads = [[rng.standard_normal(shape).astype(np.float32) for shape in shapes] for _ in range(3)]
+    finals = []
+    for threads in (1, 2, 3):
+        threads_setting(threads)
+        variables = [tf.Variable(value.copy()) for value in initial]
+        opt = optimizer()
+        for step in grads:
+            opt.apply_gradients(zip([tf.tensor(g) for g in step], variables))
+        finals.append([v.numpy() for v in variables])
+    for other in finals[1:]:
+        for first, again in zip(finals[0], other):
+            np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(finals[0][0], initial[0])
+
+
+def test_update_runs_cover_every_number_once(monkeypatch, threads_setting):
+    from glassnet.optimizers import flat
+
+    threads_setting(3)
+    seen = []
+
+    def kernel(weights, grads, *rest):
+        assert sum(g.size for g in grads) == len(weights)
+        seen.append((weights[0], weights[-1], np.concatenate(grads)))
+
+    weights = np.arange(300_000, dtype=np.float32)
+    grads = [np.arange(0, 100_000, dtype=np.float32), np.arange(100_000, 300_000, dtype=np.float32).reshape(400, 500)]
+    flat.run_compiled(kernel, weights, grads, (None,), (1.0,))
+    assert len(seen) == 3
+    pieces = sorted(seen, key=lambda piece: piece[0])
+    np.testing.assert_array_equal(np.concatenate([piece[2] for piece in pieces]), weights)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
+from .. import kernels, parallel
 from ..autograd import Function, Tensor
 from .conv import _offset_slices, _pad, _shape, check_padding, output_size, spatial_tuple
 
@@ -59,6 +59,24 @@ def _crop(ctx, padded):
     return padded if padded.shape[1:3] == (h, w) else padded[:, top:top + h, left:left + w]
 
 
+def _by_batch_blocks(kernel, arrays, geometry):
+    """kernel(*arrays, geometry) over blocks of the batch (axis 0 of every array) on
+    glassnet's threads: each window is its own, so the blocks give the whole call's bits.
+    Blocks of 8 images or more, at least 8 blocks when the batch has the images."""
+    n = geometry[0]
+    step = max(8, -(-n // 8))
+    if step >= n:
+        kernel(*arrays, geometry)
+        return
+    starts = range(0, n, step)
+
+    def block(i):
+        part = slice(starts[i], min(starts[i] + step, n))
+        kernel(*(a[part] for a in arrays), (part.stop - part.start, *geometry[1:]))
+
+    parallel.run(block, len(starts))
+
+
 def _lowest(dtype):
     """The padding of max pooling: a value no real element is below."""
     return -np.inf if np.issubdtype(dtype, np.floating) else np.iinfo(dtype).min
@@ -81,7 +99,7 @@ class MaxPool2D(Function):
             out = np.empty((x.shape[0], *ctx.out_shape, x.shape[3]), x.dtype)
             first = np.empty(out.shape, np.int32)
             ctx.geometry = (*x.shape, *ctx.out_shape, *ctx.pool_size, *ctx.strides)
-            compiled.maxpool2d_forward(x, out, first, ctx.geometry)
+            _by_batch_blocks(compiled.maxpool2d_forward, (x, out, first), ctx.geometry)
             ctx.padded_shape = x.shape
             ctx.save(first)
             return out
@@ -102,7 +120,7 @@ class MaxPool2D(Function):
             gx = np.zeros(ctx.padded_shape, dtype=grad.dtype)
             compiled = kernels.native
             if compiled is not None and grad.dtype in kernels.FLOAT_DTYPES:
-                compiled.maxpool2d_backward(grad, first, gx, ctx.geometry)
+                _by_batch_blocks(compiled.maxpool2d_backward, (grad, first, gx), ctx.geometry)
             else:  # the kernels were turned off since forward: the same numbers, in NumPy
                 _route_from_offsets(ctx, grad, first, gx)
             return _crop(ctx, gx)

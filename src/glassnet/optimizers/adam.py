@@ -7,6 +7,7 @@ import math
 from .. import kernels
 from .arguments import check_float
 from .base import Optimizer
+from .flat import run_compiled
 
 __all__ = ["Adam"]
 
@@ -89,8 +90,8 @@ class Adam(Optimizer):
     @staticmethod
     def _compiled_update(flat, grads, scalars):
         slots = flat.slots  # the same arithmetic as _update, in one pass (see kernels)
-        kernels.native.adam(flat.weights, grads, slots["momentum"], slots["velocity"],
-                            slots.get("velocity_hat"), *scalars)
+        run_compiled(kernels.native.adam, flat.weights, grads,
+                     (slots["momentum"], slots["velocity"], slots.get("velocity_hat")), scalars)
 
     def get_config(self):
         config = super().get_config()

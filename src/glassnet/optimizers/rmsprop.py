@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import kernels
 from .arguments import check_float
 from .base import Optimizer
+from .flat import run_compiled
 
 __all__ = ["RMSprop"]
 
@@ -96,7 +97,7 @@ class RMSprop(Optimizer):
     @staticmethod
     def _compiled_update(flat, grads, scalars):
         slots = flat.slots  # the same arithmetic as _update, in one pass (see kernels)
-        kernels.native.rmsprop(flat.weights, grads, slots["velocity"], slots.get("momentum"), *scalars)
+        run_compiled(kernels.native.rmsprop, flat.weights, grads, (slots["velocity"], slots.get("momentum")), scalars)
 
     def get_config(self):
         config = super().get_config()

@@ -300,7 +300,8 @@ def test_a_product_into_a_given_output(threads_setting):
 
 
 @needs_blas_control
-def test_fit_keeps_the_blas_on_one_thread_and_gives_it_back(threads_setting):
+@pytest.mark.parametrize("units, engaged", [(512, True), (4, False)])
+def test_fit_keeps_the_blas_on_one_thread_from_its_first_large_product(threads_setting, units, engaged):
     threads_setting(2)
     controllers = parallel._blas.find()
     before = [controller.num_threads for controller in controllers]
@@ -310,11 +311,13 @@ def test_fit_keeps_the_blas_on_one_thread_and_gives_it_back(threads_setting):
         def on_train_batch_end(self, batch, logs=None):
             seen.append([controller.num_threads for controller in controllers])
 
-    model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
+    model = tf.keras.Sequential([tf.keras.Input(shape=(784,)), tf.keras.layers.Dense(units),
+                                 tf.keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
-    model.fit(np.ones((8, 4), np.float32), np.ones(8, np.float32), batch_size=4, epochs=1, verbose=0,
-              callbacks=[Spy()])
-    assert seen and all(counts == [1] * len(controllers) for counts in seen)
+    model.fit(np.ones((96, 784), np.float32), np.ones(96, np.float32), batch_size=32, epochs=1, verbose=0,
+              callbacks=[Spy()])  # 32 x 784 x 512 = 12.8M multiply-adds a product, or 100K
+    assert len(seen) == 3
+    assert all(counts == ([1] * len(controllers) if engaged else before) for counts in seen)
     assert [controller.num_threads for controller in controllers] == before
     assert parallel.threads() == 2
 
@@ -323,15 +326,17 @@ def test_fit_keeps_the_blas_on_one_thread_and_gives_it_back(threads_setting):
 def test_the_blas_count_is_given_back_after_a_failed_fit():
     controllers = parallel._blas.find()
     before = [controller.num_threads for controller in controllers]
-    model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
+    model = tf.keras.Sequential([tf.keras.Input(shape=(784,)), tf.keras.layers.Dense(512), tf.keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
 
     class Boom(tf.keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
+            assert [controller.num_threads for controller in controllers] == [1] * len(controllers)
             raise RuntimeError("stop here")
 
     with pytest.raises(RuntimeError, match="stop here"):
-        model.fit(np.ones((8, 4), np.float32), np.ones(8, np.float32), batch_size=4, verbose=0, callbacks=[Boom()])
+        model.fit(np.ones((64, 784), np.float32), np.ones(64, np.float32), batch_size=32, verbose=0,
+                  callbacks=[Boom()])
     assert [controller.num_threads for controller in controllers] == before
 
 
@@ -447,3 +452,26 @@ def test_update_runs_cover_every_number_once(monkeypatch, threads_setting):
     assert len(seen) == 3
     pieces = sorted(seen, key=lambda piece: piece[0])
     np.testing.assert_array_equal(np.concatenate([piece[2] for piece in pieces]), weights)
+
+
+def test_a_small_models_fit_never_loads_threadpoolctl():
+    """Loading it costs milliseconds of the first epoch; only large products need it."""
+    import subprocess
+
+    code = """
+import sys
+import numpy as np
+import glassnet as tf
+model = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(4, activation="relu"),
+                             tf.keras.layers.Dense(3)])
+model.compile(optimizer=tf.keras.optimizers.Adam(0.01),
+              loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+model.fit(np.ones((64, 2), np.float32), np.zeros(64, np.int64), epochs=2, verbose=0)
+model.predict(np.ones((100, 2), np.float32), batch_size=32)
+print("threadpoolctl" in sys.modules)
+"""
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=src), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

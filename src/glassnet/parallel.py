@@ -194,7 +194,7 @@ def _fresh_state() -> None:
     _pool = _Pool()
     _lock = threading.Lock()  # one product at a time here
     blas_on_one_thread._guard = threading.Lock()
-    blas_on_one_thread._depth = 0
+    blas_on_one_thread._depth, blas_on_one_thread._previous = 0, None
 
 
 def set_threads(count: int) -> None:
@@ -215,8 +215,9 @@ def threads() -> int:
     count (at most the cores this process may run on)."""
     if _setting:
         return _setting
-    if blas_on_one_thread._depth:  # the BLAS's count from before the block
-        own = max(blas_on_one_thread._previous, default=1)
+    previous = blas_on_one_thread._previous
+    if previous is not None:  # the BLAS's count from before it was put on one thread
+        own = max(previous, default=1)
     else:
         own = max((controller.num_threads for controller in _blas.find()), default=1)
     return max(1, min(own, _available))
@@ -233,9 +234,10 @@ def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.n
     count = threads()
     by_columns, bounds = block_bounds(a.shape[0], b.shape[1], a.shape[1], count)
     if len(bounds) == 2:  # one block: no hand-over, only the BLAS on one thread
-        if blas_on_one_thread._depth:  # inside fit, evaluate or predict: it is already
+        if blas_on_one_thread._previous is not None:  # inside fit, evaluate or predict, engaged
             return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
         with blas_on_one_thread():
+            blas_on_one_thread.engage()
             return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), a.dtype)
@@ -298,46 +300,57 @@ def run(do, count: int, threads_to_use: int | None = None) -> None:
     helpers = min(threads() if threads_to_use is None else threads_to_use, count) - 1
     if helpers <= 0:  # one thread: no job to post
         with blas_on_one_thread():
+            blas_on_one_thread.engage()
             for task in range(count):
                 do(task)
         return
     job = _Job(do, count)
     with _lock, blas_on_one_thread():
+        blas_on_one_thread.engage()
         if helpers > 0:
             _pool.grow(helpers)
         _pool.run(job, helpers)
 
 
 class blas_on_one_thread:  # noqa: N801 (used as a function: ``with blas_on_one_thread():``)
-    """Keep the BLAS on one thread until the outermost such block ends, then give it back
-    its own count. fit, evaluate and predict run inside one: any BLAS call of theirs that
-    the BLAS would thread (a product glassnet leaves to np.dot, a matrix-vector product,
-    an einsum) would wake the BLAS's threads, which then spin through the step beside
-    glassnet's (the benchmark CNN's 64x1600x10 products took 10.9 ms steps to 15-19)."""
+    """A block in which, from the first product glassnet runs itself (:meth:`engage`),
+    the BLAS stays on one thread, until the outermost such block ends and the BLAS gets
+    its own count back. fit, evaluate and predict run inside one: any later BLAS call of
+    theirs that the BLAS would thread (a product glassnet leaves to np.dot, an einsum)
+    would wake the BLAS's threads, which then spin through the step beside glassnet's
+    (the benchmark CNN's 64x1600x10 products took its 10.9 ms steps to 15-19). A model
+    without large products never engages it, so its fit never loads threadpoolctl."""
 
     _depth = 0
-    _previous: list = []
+    _previous = None  # the BLAS's counts from before it was put on one thread, or None
     _guard = threading.Lock()
 
     def __enter__(self):
-        cls = type(self)
-        with cls._guard:
-            if cls._depth == 0:
-                controllers = _blas.find()
-                cls._previous = [controller.num_threads for controller in controllers]
-                for controller in controllers:
-                    controller.set_num_threads(1)
-            cls._depth += 1
+        with blas_on_one_thread._guard:
+            blas_on_one_thread._depth += 1
         return self
 
     def __exit__(self, *exc):
-        cls = type(self)
+        cls = blas_on_one_thread
         with cls._guard:
             cls._depth -= 1
-            if cls._depth == 0:
+            if cls._depth == 0 and cls._previous is not None:
                 for controller, number in zip(_blas.find(), cls._previous):
                     controller.set_num_threads(number)
+                cls._previous = None
         return False
+
+    @staticmethod
+    def engage() -> None:
+        """Put the BLAS on one thread now, until the outermost block ends (call inside one)."""
+        cls = blas_on_one_thread
+        if cls._previous is None:
+            with cls._guard:
+                if cls._previous is None:
+                    controllers = _blas.find()
+                    cls._previous = [controller.num_threads for controller in controllers]
+                    for controller in controllers:
+                        controller.set_num_threads(1)
 
 
 _fresh_state()

@@ -158,8 +158,9 @@ def run_compiled(kernel, weights, grads, slots, scalars) -> None:
     whole call's bits. Adam over wide_mlp's 1.86M weights: 0.80 -> 0.43 ms alone, 0.98 ->
     0.87 ms inside fit (its arrays then come from memory, not cache: the update is bound by
     memory, which the cores share)."""
-    size, count = len(weights), parallel.threads()
-    if size < SPLIT_MIN or count < 2:
+    size = len(weights)
+    count = parallel.threads() if size >= SPLIT_MIN else 1
+    if count < 2:
         kernel(weights, grads, *slots, *scalars)
         return
     flat_grads = [grad.reshape(-1) for grad in grads]

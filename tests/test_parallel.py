@@ -260,46 +260,6 @@ def test_a_dense_layer_trains_the_same_with_one_thread_or_two_up_to_rounding(thr
 
 
 @needs_blas_control
-@pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_stacked_products_are_each_one_blas_call(threads_setting, dtype, threads):
-    """A convolution's input gradient: one product per kernel offset, each a task."""
-    from threadpoolctl import threadpool_limits
-
-    threads_setting(threads)
-    rng = np.random.default_rng(1)
-    grad, kernels_t = rng.standard_normal((2662, 64)).astype(dtype), rng.standard_normal((9, 64, 32)).astype(dtype)
-    out = np.full((9, 2662, 32), np.nan, dtype)
-    assert parallel.products(grad, kernels_t, out) is out
-    expected = np.empty_like(out)
-    with threadpool_limits(1, user_api="blas"):
-        for i in range(9):
-            np.matmul(grad, kernels_t[i], out=expected[i])
-    np.testing.assert_array_equal(out, expected)
-
-
-def test_stacked_products_that_do_not_fit_are_numpys():
-    a, b = np.ones((4, 3), np.float32), np.ones((2, 3, 5), np.float32)
-    out = np.empty((2, 4, 5), np.float32)
-    parallel.products(a, b, out)  # small
-    np.testing.assert_array_equal(out, np.matmul(a, b))
-    with pytest.raises(ValueError):  # NumPy's own error for a wrong out
-        parallel.products(np.ones((400, 300), np.float32), np.ones((9, 300, 64), np.float32),
-                          np.empty((9, 400, 63), np.float32))
-
-
-@needs_blas_control
-def test_a_product_into_a_given_output(threads_setting):
-    threads_setting(2)
-    a, b = np.ones((600, 300), np.float32), np.ones((300, 700), np.float32)
-    out = np.empty((600, 700), np.float32)
-    assert parallel.product(a, b, out=out) is out and np.all(out == 300)
-    strided = np.empty((600, 1400), np.float32)[:, ::2]  # not contiguous: NumPy's matmul writes it
-    parallel.product(a, b, out=strided)
-    assert np.all(strided == 300)
-
-
-@needs_blas_control
 @pytest.mark.parametrize("units, engaged", [(512, True), (4, False)])
 def test_fit_keeps_the_blas_on_one_thread_from_its_first_large_product(threads_setting, units, engaged):
     threads_setting(2)

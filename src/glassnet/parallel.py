@@ -1,23 +1,24 @@
-"""Matrix products on glassnet's own threads, with the BLAS kept on one thread.
+"""glassnet's own threads for large products and ops' blocks, with the BLAS kept on one thread.
 
 NumPy's BLAS (OpenBLAS in NumPy's wheels) splits a product among its threads, which then
 spin for up to a tenth of a second waiting for the next one. On a host where the other
 core is busy, those spinning threads take turns with the ones doing the work. Measured
 here with a shell loop on the second core (``taskset -c 1``), a step of the benchmark
-models (benchmarks/workloads.py) took: wide_mlp 43-55 ms, mnist_mlp 1.1-3.3 ms, cnn
-43-65 ms, against 15, 0.5 and 11 with both cores free.
+models (benchmarks/workloads.py) took: wide_mlp 30-59 ms, mnist_mlp 1.0-2.4 ms, cnn
+23-47 ms, against 15, 0.5 and 11 with both cores free.
 
-So glassnet runs every product of at least :data:`PARALLEL_MIN_WORK` multiply-adds with
-the BLAS on one thread, cut into blocks of the output (columns, or rows when the output
-is taller than wide) that the calling thread and glassnet's helper threads take as they
-free up; fit, evaluate and predict keep the BLAS on one thread throughout
-(:class:`blas_on_one_thread`). A helper spins for a millisecond after its last block
-(in C, without the GIL, yielding its core every few microseconds) and then sleeps. With
-the second core busy the same steps took 27.5-28.8, 0.77-0.84 and 16.8-18.1 ms; with both
-free, the fastest of five alternating processes each (benchmarks/revisions_ab.py) took
-1.03x, 0.95x and 1.10x OpenBLAS's own threads' time, and the medians 1.03x, 0.77x and
-1.06x (OpenBLAS's threads hand a product over faster than Python can; its mnist_mlp
-processes ran slow in half the epochs).
+So glassnet spreads its large work over threads of its own, with the BLAS on one thread:
+a product of at least :data:`PARALLEL_MIN_WORK` multiply-adds is cut into blocks of the
+output (columns, or rows when the output is taller than wide), and ops hand over tasks of
+their own through :func:`run` (a convolution's batch blocks, max pooling's, a large
+optimizer update's runs of the flat buffer). The calling thread and glassnet's helpers
+take the next task as they free up. fit, evaluate and predict keep the BLAS on one thread
+from their first such task on (:class:`blas_on_one_thread`). A helper spins for a
+millisecond after its last task (in C, without the GIL, yielding its core every few
+microseconds) and then sleeps. With the second core busy the same steps took 27.4-28.5,
+0.74-0.77 and 13.3-18.7 ms; with both free, the fastest of five alternating processes
+each (benchmarks/revisions_ab.py) took 1.03x, 0.95x and 0.93x OpenBLAS's own threads'
+time.
 
 The blocks depend on the shapes and the thread count only, and each block is the same
 BLAS call whichever thread computes it, so a run's bits do not depend on how the threads
@@ -41,8 +42,8 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["PARALLEL_MIN_WORK", "blas_on_one_thread", "block_bounds", "get_setting", "product", "products",
-           "run", "set_threads", "threads"]
+__all__ = ["PARALLEL_MIN_WORK", "blas_on_one_thread", "block_bounds", "get_setting", "product", "run",
+           "set_threads", "threads"]
 
 #: Multiply-adds (m * k * n) from which a product runs here: below where OpenBLAS starts
 #: its threads (it threaded 64x1600x10, 1.02M, and not 100x100x100); smaller ones stay
@@ -223,46 +224,28 @@ def threads() -> int:
     return max(1, min(own, _available))
 
 
-def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a @ b for two matrices, as ``np.dot`` (into ``out`` when given, a C-contiguous matrix
-    of the result's shape and dtype); from PARALLEL_MIN_WORK multiply-adds on, in blocks on
-    glassnet's threads with the BLAS on one thread (see the module's doc)."""
+def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for two matrices, as ``np.dot``; from PARALLEL_MIN_WORK multiply-adds on, in
+    blocks on glassnet's threads with the BLAS on one thread (see the module's doc)."""
     if (a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.dtype not in _FLOATS
             or a.shape[0] * a.shape[1] * b.shape[1] < PARALLEL_MIN_WORK or a.shape[1] != b.shape[0]
-            or not _blas.find() or (out is not None and not _fits(out, a, b))):
-        return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
+            or not _blas.find()):
+        return np.dot(a, b)
     count = threads()
     by_columns, bounds = block_bounds(a.shape[0], b.shape[1], a.shape[1], count)
     if len(bounds) == 2:  # one block: no hand-over, only the BLAS on one thread
         if blas_on_one_thread._previous is not None:  # inside fit, evaluate or predict, engaged
-            return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
+            return np.dot(a, b)
         with blas_on_one_thread():
             blas_on_one_thread.engage()
-            return np.dot(a, b) if out is None else np.matmul(a, b, out=out)
-    if out is None:
-        out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+            return np.dot(a, b)
+    out = np.empty((a.shape[0], b.shape[1]), a.dtype)
     if by_columns:
         tasks = [(a, b[:, start:stop], out[:, start:stop]) for start, stop in zip(bounds, bounds[1:])]
     else:
         tasks = [(a[start:stop], b, out[start:stop]) for start, stop in zip(bounds, bounds[1:])]
     _run_products(tasks, count)
     return out
-
-
-def products(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out[i] = a @ b[i] for a matrix a and a stack of matrices b, each product one task
-    for glassnet's threads with the BLAS on one thread (np.matmul(a, b, out=out) when
-    small, or not float matrices of one dtype)."""
-    if (a.ndim != 2 or b.ndim != 3 or out.ndim != 3 or not (a.dtype == b.dtype == out.dtype)
-            or a.dtype not in _FLOATS or a.shape[1] != b.shape[1] or out.shape != (len(b), len(a), b.shape[2])
-            or a.shape[0] * a.shape[1] * b.shape[2] * len(b) < PARALLEL_MIN_WORK or not _blas.find()):
-        return np.matmul(a, b, out=out)
-    _run_products([(a, b[i], out[i]) for i in range(len(b))], threads())
-    return out
-
-
-def _fits(out, a, b) -> bool:
-    return out.shape == (a.shape[0], b.shape[1]) and out.dtype == a.dtype and out.flags.c_contiguous
 
 
 def _run_products(tasks: list, count: int) -> None:

@@ -139,10 +139,14 @@ PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (check_matrix(&y, kind, rows * units, "dense_grad(): the outputs") == 0 &&
         check_matrix(&d, kind, rows * units, "dense_grad(): the result") == 0 &&
         (!have_db || check_matrix(&db, kind, units, "dense_grad(): the bias gradient") == 0)) {
+        /* a large call lets other threads run meanwhile (a convolution's batch blocks
+           call it from glassnet's threads); a small one keeps the GIL, which is cheaper */
+        PyThreadState *saved = rows * units >= (1 << 14) ? PyEval_SaveThread() : NULL;
         if (kind == F32)
             dense_grad_float(g.buf, y.buf, d.buf, have_db ? db.buf : NULL, rows, units, (int)act);
         else
             dense_grad_double(g.buf, y.buf, d.buf, have_db ? db.buf : NULL, rows, units, (int)act);
+        if (saved != NULL) PyEval_RestoreThread(saved);
         result = Py_None;
         Py_INCREF(result);
     }

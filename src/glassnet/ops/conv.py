@@ -301,17 +301,19 @@ class Conv2D(Function):
             scratch = buffers[0]
             try:
                 flat_grad = grad[block].reshape(-1, f)
-                if compiled is not None:  # the same product in one pass, no mask array (see kernels)
+                bias_part = None if bias_parts is None else bias_parts[i]
+                if compiled is not None:  # the same product in one pass, no mask array, and
+                    # d/dbias (grad summed over every position) beside it (see kernels)
                     flat_grad = buffers[1][: len(flat_grad)]
                     compiled.dense_grad(grad[block].reshape(-1, f), out[block].reshape(-1, f),
-                                        KERNEL_CODES[ctx.activation], flat_grad, None)
+                                        KERNEL_CODES[ctx.activation], flat_grad, bias_part)
+                    bias_part = None
                 elif ctx.derivative is not None:
                     # d/d(pre-activation) = grad * activation'(pre-activation), written from the output
                     flat_grad = xp.multiply(flat_grad, ctx.derivative(out[block].reshape(-1, f)),
                                             out=buffers[1][: len(flat_grad)])
-                # d/dbias = grad summed over every position
-                if bias_parts is not None:
-                    bias_parts[i] = xp.einsum("ij->j", flat_grad)
+                if bias_part is not None:  # d/dbias, summed as the kernel sums it
+                    xp.sum(flat_grad, axis=0, out=bias_part)
                 # d/dkernel = cols^T @ grad, the columns rebuilt block by block
                 if kernel_parts is not None:
                     cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch[:, :width])

@@ -62,7 +62,7 @@ def _crop(ctx, padded):
 def _by_batch_blocks(kernel, arrays, geometry):
     """kernel(*arrays, geometry) over blocks of the batch (axis 0 of every array) on
     glassnet's threads: each window is its own, so the blocks give the whole call's bits.
-    Blocks of 8 images or more, at least 8 blocks when the batch has the images."""
+    Blocks of 8 images or more, at most 8 of them."""
     n = geometry[0]
     step = max(8, -(-n // 8))
     if step >= n:

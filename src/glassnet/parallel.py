@@ -236,8 +236,7 @@ def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(bounds) == 2:  # one block: no hand-over, only the BLAS on one thread
         if blas_on_one_thread._previous is not None:  # inside fit, evaluate or predict, engaged
             return np.dot(a, b)
-        with blas_on_one_thread():
-            blas_on_one_thread.engage()
+        with blas_on_one_thread(engage=True):
             return np.dot(a, b)
     out = np.empty((a.shape[0], b.shape[1]), a.dtype)
     if by_columns:
@@ -282,14 +281,12 @@ def run(do, count: int, threads_to_use: int | None = None) -> None:
         return
     helpers = min(threads() if threads_to_use is None else threads_to_use, count) - 1
     if helpers <= 0:  # one thread: no job to post
-        with blas_on_one_thread():
-            blas_on_one_thread.engage()
+        with blas_on_one_thread(engage=True):
             for task in range(count):
                 do(task)
         return
     job = _Job(do, count)
-    with _lock, blas_on_one_thread():
-        blas_on_one_thread.engage()
+    with _lock, blas_on_one_thread(engage=True):
         if helpers > 0:
             _pool.grow(helpers)
         _pool.run(job, helpers)
@@ -308,9 +305,14 @@ class blas_on_one_thread:  # noqa: N801 (used as a function: ``with blas_on_one_
     _previous = None  # the BLAS's counts from before it was put on one thread, or None
     _guard = threading.Lock()
 
+    def __init__(self, engage: bool = False):
+        self.engage_now = engage  # glassnet's own tasks follow at once: engage on entry
+
     def __enter__(self):
         with blas_on_one_thread._guard:
             blas_on_one_thread._depth += 1
+        if self.engage_now:
+            blas_on_one_thread.engage()
         return self
 
     def __exit__(self, *exc):

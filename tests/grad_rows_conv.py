@@ -42,6 +42,10 @@ CONV2D_CASES = [
     ("one_channel_valid", (2, 7, 5, 1), (3, 2, 1, 3), True, {}),
     ("one_channel_stride2_same", (2, 7, 6, 1), (3, 3, 1, 2), False, {"strides": 2, "padding": "same"}),
     ("one_channel_dilation2", (1, 7, 6, 1), (2, 3, 1, 2), True, {"dilation_rate": 2}),
+    # 3x3, stride 1, 8+ channels and 16+ filters: the forward pass is Winograd's (ops/winograd.py),
+    # here with tiles sticking out past an odd number of output rows, then of columns
+    ("winograd_valid_odd_rows", (2, 7, 6, 8), (3, 3, 8, 16), True, {}),
+    ("winograd_same_odd_columns_no_bias", (1, 6, 5, 9), (3, 3, 9, 17), False, {"padding": "same"}),
 ]
 
 CONV1D_CASES = [
@@ -60,6 +64,8 @@ FUSED_CONV2D_CASES = [
     ("tanh_one_channel_dilation2", (2, 7, 6, 1), (2, 2, 1, 3), True, {"dilation_rate": 2, "activation": "tanh"}),
     # 2.2 MB of float64 columns per image: three blocks of one image each, every block masked
     ("relu_three_blocks", (3, 64, 64, 8), (3, 3, 8, 4), True, {"activation": "relu"}),
+    ("winograd_relu", (2, 5, 7, 8), (3, 3, 8, 16), True, {"activation": "relu"}),
+    ("winograd_tanh_same", (1, 6, 6, 8), (3, 3, 8, 16), True, {"padding": "same", "activation": "tanh"}),
 ]
 FUSED_CONV1D_CASES = [
     ("relu_causal", (2, 9, 3), (3, 3, 4), True, {"padding": "causal", "activation": "relu"}),

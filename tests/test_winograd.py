@@ -178,3 +178,43 @@ def test_input_gradient_agrees_with_im2col(monkeypatch):
     monkeypatch.setattr(winograd, "fits", lambda *args: False)
     by_im2col = _conv_backward(x, kernel, bias, grad, kernels.available())[0]
     np.testing.assert_allclose(by_winograd, by_im2col, rtol=0, atol=2e-6 * np.abs(by_im2col).max())
+
+
+def test_kernel_gradient_agrees_with_im2col(monkeypatch):
+    rng = np.random.default_rng(9)
+    x, kernel, bias = _case(rng, (4, 13, 11, 32), 64, np.float32)
+    grad = rng.standard_normal((4, 11, 9, 64)).astype(np.float32)
+    by_winograd = _conv_backward(x, kernel, bias, grad, kernels.available())
+    monkeypatch.setattr(winograd, "fits", lambda *args: False)
+    by_im2col = _conv_backward(x, kernel, bias, grad, kernels.available())
+    for got, expected in zip(by_winograd[1:], by_im2col[1:]):  # the kernel's and the bias's
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=0, atol=2e-6 * np.abs(expected).max())
+
+
+def test_kernel_gradient_of_transformed_kernel_matches_its_definition():
+    u_grad = np.random.default_rng(10).standard_normal((16, 3, 5))
+    g = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+    expected = np.einsum("ra,rscf,sb->abcf", g, u_grad.reshape(4, 4, 3, 5), g)
+    np.testing.assert_allclose(winograd.kernel_gradient(u_grad), expected, rtol=0, atol=1e-14)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("out_rows, out_columns", [(11, 11), (4, 6), (5, 3), (1, 1)])
+def test_compiled_gradient_transform_gives_numpys_bits(dtype, out_rows, out_columns):
+    grad = np.random.default_rng(11).standard_normal((2, out_rows, out_columns, 16)).astype(dtype)
+    grad[0, 0, 0, :2] = [-0.0, np.nan]
+    th, tw = winograd.tiles(out_rows, out_columns)
+    _, z_shape = winograd.scratch_shapes(2, out_rows, out_columns, 16, 16, grad.dtype.itemsize)
+    results = []
+    for native in (True, False):
+        z = np.full(z_shape, 7.0, dtype)
+        previous = kernels.use_native(native)
+        try:
+            x = np.zeros((2, out_rows + 2, out_columns + 2, 16), dtype)
+            winograd.kernel_gradient_block(x, grad, np.empty(z_shape, dtype), z, np.empty((16, 16, 16), dtype))
+        finally:
+            kernels.use_native(previous)
+        results.append(z[:, :2 * th * tw])
+    assert results[0].tobytes() == results[1].tobytes()

@@ -116,6 +116,7 @@ PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 PyObject *gn_col2im(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_winograd_input(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_winograd_output(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *gn_winograd_gradient(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_xent_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_softmax_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_sparse_probs_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs);

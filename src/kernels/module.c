@@ -30,6 +30,8 @@ static PyMethodDef methods[] = {
      "winograd_input(x, v, geometry): a 3x3 convolution's input tiles, Winograd-transformed."},
     {"winograd_output", (PyCFunction)(void (*)(void))gn_winograd_output, METH_FASTCALL,
      "winograd_output(m, y, bias, relu, geometry): the outputs from Winograd's tile products."},
+    {"winograd_gradient", (PyCFunction)(void (*)(void))gn_winograd_gradient, METH_FASTCALL,
+     "winograd_gradient(g, z, geometry): an output gradient's tiles, for Winograd's kernel gradient."},
     {"xent_step", (PyCFunction)(void (*)(void))gn_xent_step, METH_FASTCALL,
      "xent_step(stage, ...): the loops of sparse softmax cross-entropy around NumPy's exp and log."},
     {"softmax_step", (PyCFunction)(void (*)(void))gn_softmax_step, METH_FASTCALL,

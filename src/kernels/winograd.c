@@ -114,6 +114,49 @@
                 }                                                                             \
     }
 
+/* The kernel's gradient needs the adjoint of the output transform: each tile's 2x2 output
+   gradient g (outputs past (oh, ow) read as 0) becomes Z = A g A^T, written to
+   z[16][rows][f] at (4r + s, tile, filter). With w the rows of A g,
+     w0 = (g00, g01), w1 = (g00 + g10, g01 + g11), w2 = (g00 - g10, g01 - g11), w3 = (-g10, -g11),
+   Z's row r is (wr0, wr0 + wr1, wr0 - wr1, -wr1), as winograd.py's NumPy code forms it. */
+#define WINOGRAD_GRADIENT(T)                                                                  \
+    WIDE_LOOP static void winograd_gradient_##T(const T *restrict g, T *restrict z, const T *zeros, \
+                                                const Py_ssize_t *geo) {                      \
+        Py_ssize_t n = geo[0], oh = geo[1], ow = geo[2], f = geo[3], th = geo[4], tw = geo[5]; \
+        Py_ssize_t plane = geo[6] * f;                                                        \
+        for (Py_ssize_t b = 0; b < n; b++)                                                    \
+            for (Py_ssize_t ti = 0; ti < th; ti++)                                            \
+                for (Py_ssize_t tj = 0; tj < tw; tj++) {                                      \
+                    const T *at[4]; /* the tile's outputs (0, 0), (0, 1), (1, 0), (1, 1) */    \
+                    for (int i = 0; i < 2; i++)                                               \
+                        for (int j = 0; j < 2; j++) {                                         \
+                            Py_ssize_t r = 2 * ti + i, s = 2 * tj + j;                        \
+                            at[2 * i + j] = (r < oh && s < ow) ? g + ((b * oh + r) * ow + s) * f : zeros; \
+                        }                                                                     \
+                    const T *restrict g00 = at[0], *restrict g01 = at[1], *restrict g10 = at[2], *restrict g11 = at[3]; \
+                    T *out = z + ((b * th + ti) * tw + tj) * f;                                \
+                    T *restrict o0 = out, *restrict o1 = out + plane, *restrict o2 = out + 2 * plane; \
+                    T *restrict o3 = out + 3 * plane, *restrict o4 = out + 4 * plane;         \
+                    T *restrict o5 = out + 5 * plane, *restrict o6 = out + 6 * plane;         \
+                    T *restrict o7 = out + 7 * plane, *restrict o8 = out + 8 * plane;         \
+                    T *restrict o9 = out + 9 * plane, *restrict o10 = out + 10 * plane;       \
+                    T *restrict o11 = out + 11 * plane, *restrict o12 = out + 12 * plane;     \
+                    T *restrict o13 = out + 13 * plane, *restrict o14 = out + 14 * plane;     \
+                    T *restrict o15 = out + 15 * plane;                                       \
+                    _Pragma("GCC ivdep") /* the planes and the gradient never overlap */      \
+                    for (Py_ssize_t k = 0; k < f; k++) {                                      \
+                        T w00 = g00[k], w01 = g01[k];                                         \
+                        T w10 = g00[k] + g10[k], w11 = g01[k] + g11[k];                       \
+                        T w20 = g00[k] - g10[k], w21 = g01[k] - g11[k];                       \
+                        T w30 = -g10[k], w31 = -g11[k];                                       \
+                        o0[k] = w00; o1[k] = w00 + w01; o2[k] = w00 - w01; o3[k] = -w01;      \
+                        o4[k] = w10; o5[k] = w10 + w11; o6[k] = w10 - w11; o7[k] = -w11;      \
+                        o8[k] = w20; o9[k] = w20 + w21; o10[k] = w20 - w21; o11[k] = -w21;    \
+                        o12[k] = w30; o13[k] = w30 + w31; o14[k] = w30 - w31; o15[k] = -w31;  \
+                    }                                                                         \
+                }                                                                             \
+    }
+
 WINOGRAD_TILE_IN(float)
 WINOGRAD_TILE_IN(double)
 WINOGRAD_TILE_OUT(float)
@@ -122,6 +165,8 @@ WINOGRAD_INPUT(float)
 WINOGRAD_INPUT(double)
 WINOGRAD_OUTPUT(float)
 WINOGRAD_OUTPUT(double)
+WINOGRAD_GRADIENT(float)
+WINOGRAD_GRADIENT(double)
 
 /* Reads a geometry tuple of `count` sizes: the batch >= 0, then sizes >= 1, the seventh the
    rows of a plane (at least the tiles), an eighth (the input's border) >= 0. */
@@ -232,5 +277,44 @@ PyObject *gn_winograd_output(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (have_bias) PyBuffer_Release(&bias);
     PyBuffer_Release(&y);
     PyBuffer_Release(&m);
+    return result;
+}
+
+/* winograd_gradient(g, z, geometry): g (n, oh, ow, f), an output's gradient; z (16, rows, f),
+   written; geometry (n, oh, ow, f, th, tw, rows), the tiles covering g. */
+PyObject *gn_winograd_gradient(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    const char *name = "winograd_gradient()";
+    Py_ssize_t geo[7];
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "winograd_gradient(g, z, geometry)");
+        return NULL;
+    }
+    if (read_geometry(args[2], geo, 7, name) != 0) return NULL;
+    if (2 * geo[4] < geo[1] || 2 * geo[5] < geo[2]) {
+        PyErr_SetString(PyExc_ValueError, "winograd_gradient(): the tiles do not cover the gradient");
+        return NULL;
+    }
+    Py_buffer g, z;
+    if (get_floats(args[0], &g, 0, "gradient") != 0) return NULL;
+    if (get_floats(args[1], &z, 1, "transformed gradient") != 0) { PyBuffer_Release(&g); return NULL; }
+    Kind kind = kind_of(&g);
+    PyObject *result = NULL;
+    if (check_matrix(&g, kind, geo[0] * geo[1] * geo[2] * geo[3], "winograd_gradient(): the gradient") == 0 &&
+        check_matrix(&z, kind, 16 * geo[6] * geo[3], "winograd_gradient(): the result") == 0) {
+        void *zeros = PyMem_RawCalloc((size_t)geo[3], (size_t)g.itemsize);
+        if (zeros == NULL) {
+            PyErr_NoMemory();
+        } else {
+            Py_BEGIN_ALLOW_THREADS
+            if (kind == F32) winograd_gradient_float(g.buf, z.buf, zeros, geo);
+            else winograd_gradient_double(g.buf, z.buf, zeros, geo);
+            Py_END_ALLOW_THREADS
+            PyMem_RawFree(zeros);
+            result = Py_None;
+            Py_INCREF(result);
+        }
+    }
+    PyBuffer_Release(&z);
+    PyBuffer_Release(&g);
     return result;
 }

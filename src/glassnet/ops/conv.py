@@ -6,7 +6,7 @@ input holds every window without copying, one copy lays it out as the columns
 (kh*kw*C, F)) gives the outputs. The backward pass computes the kernel's gradient as
 ``cols^T @ grad`` and scatters ``grad @ kernel^T`` back through the windows (col2im),
 with one product and one add per kernel offset. A 3x3 kernel at stride 1 (most of a
-CNN's convolutions) computes its forward pass and its input's gradient with Winograd's
+CNN's convolutions) computes its forward pass and both gradients with Winograd's
 F(2x2, 3x3) instead, 2.25x fewer multiply-adds (:mod:`glassnet.ops.winograd`). On NumPy this runs over blocks of a few
 images, sized so each block's columns stay in cache; no Python loop runs over single
 output positions. An activation whose derivative follows from its output (relu,
@@ -269,7 +269,7 @@ def _winograd_forward(x, kernel, bias, activation, out):
 class Conv2D(Function):
     """z = activation(sum over (a, b, c) of x_padded[n, s*i + d*a, s*j + d*b, c] *
     kernel[a, b, c, f] + bias[f]): one node computed with im2col and matrix products (a
-    3x3 kernel's forward pass and input gradient with Winograd's F(2x2, 3x3),
+    3x3 kernel's forward pass and gradients with Winograd's F(2x2, 3x3),
     glassnet.ops.winograd), for
     speed (composed from slicing, multiply and sum it would take kh*kw*3 nodes and a
     Python-level product per kernel offset). As in the fused dense op, the activation is
@@ -316,12 +316,18 @@ class Conv2D(Function):
         # bias's gradients (the bias's is the ones' row) instead of a product and a sum; on
         # narrow columns (3x3 of one channel: 9) the extra column cost more than the sum
         # (measured), so only from 32 on
-        ones = bool(need_kernel and need_bias and width >= 32)
         dtype = xp.result_type(x.dtype, grad.dtype, kernel.dtype)
+        # a 3x3 kernel's gradient by Winograd's transforms too: for each of the 16 positions,
+        # the input's tiles against the gradient's, summed over tiles (ops/winograd.py)
+        tiled_kernel = need_kernel and winograd.fits(xp, kernel.shape, strides, dilation, dtype) and kernel.dtype == dtype
+        ones = bool(need_kernel and need_bias and width >= 32 and not tiled_kernel)
         blocks, block_rows = _blocks(xp, x.shape[0], out_shape[0] * out_shape[1], width + ones, dtype)
         # each block's kernel (and bias) gradient apart, summed in block order after: the
         # sum of the blocks one after another, however the threads took them
-        kernel_parts = xp.empty((len(blocks), width + ones, f), dtype=dtype) if need_kernel else None
+        kernel_parts = None
+        if need_kernel:
+            kernel_parts = xp.empty((len(blocks), 16, c, f) if tiled_kernel else (len(blocks), width + ones, f),
+                                    dtype=dtype)
         bias_parts = xp.empty((len(blocks), f), dtype=dtype) if need_bias and not ones else None
         # the input's gradient is the gradient (bordered by two zeros) convolved with the
         # kernel turned half a turn, its channels and filters swapped: for 3x3 kernels, by
@@ -343,9 +349,13 @@ class Conv2D(Function):
         if ctx.derivative is not None:  # a block's gradient before the activation
             shapes.append((block_rows, f))
             compiled = kernels.native if grad.dtype == dtype and kernels.takes(grad, out) else None
+        images = blocks[0].stop - blocks[0].start
+        input_tiles = kernel_tiles = len(shapes)  # where Winograd's two scratch buffers start
         if rotated is not None:
-            images = blocks[0].stop - blocks[0].start
             shapes += winograd.scratch_shapes(images, *x.shape[1:3], f, c, dtype.itemsize)
+        if tiled_kernel:
+            kernel_tiles = len(shapes)
+            shapes += winograd.scratch_shapes(images, *out_shape, c, f, dtype.itemsize)
         spaces = _Workspaces(xp, shapes, dtype)
 
         def backward_block(i):
@@ -367,16 +377,21 @@ class Conv2D(Function):
                                             out=buffers[1][: len(flat_grad)])
                 if bias_part is not None:  # d/dbias, summed as the kernel sums it
                     xp.sum(flat_grad, axis=0, out=bias_part)
+                if tiled_kernel or rotated is not None:  # the gradient before the activation, as images
+                    pre = np.ascontiguousarray(flat_grad).reshape(-1, *out_shape, f)
+                if tiled_kernel:
+                    winograd.kernel_gradient_block(np.ascontiguousarray(x[block]), pre,
+                                                   *buffers[kernel_tiles:kernel_tiles + 2], kernel_parts[i])
                 # d/dkernel = cols^T @ grad, the columns rebuilt block by block
-                if kernel_parts is not None:
+                elif kernel_parts is not None:
                     cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch[:, :width])
                     if ones:  # set per block: the input's gradient below reuses the scratch
                         scratch[:len(cols), width] = 1
                         cols = scratch[:len(cols)]
                     xp.matmul(cols.T, flat_grad, out=kernel_parts[i])
                 if rotated is not None:
-                    pre = np.ascontiguousarray(flat_grad).reshape(-1, *out_shape, f)
-                    winograd.forward_block(pre, rotated, None, False, gx[block], *buffers[-2:], pad=kh - 1)
+                    winograd.forward_block(pre, rotated, None, False, gx[block],
+                                           *buffers[input_tiles:input_tiles + 2], pad=kh - 1)
                 elif need_x:
                     # d/dcols = grad @ kernel^T, one offset (a, b) at a time; col2im adds each
                     # offset's gradient back where the windows read it
@@ -394,9 +409,11 @@ class Conv2D(Function):
 
         _each_block(xp, backward_block, len(blocks))
         if kernel_parts is not None:
-            gkernel = xp.zeros((width + ones, f), dtype=dtype)
+            gkernel = xp.zeros(kernel_parts.shape[1:], dtype=dtype)
             for part in kernel_parts:
                 gkernel += part
+            if tiled_kernel:
+                gkernel = winograd.kernel_gradient(gkernel)
         if bias_parts is not None:
             gbias = xp.zeros((f,), dtype=dtype)
             for part in bias_parts:

@@ -1,5 +1,5 @@
 """Winograd's minimal filtering, F(2x2, 3x3), for 3x3 convolutions: their forward pass and
-their input's gradient.
+both gradients.
 
 A 3x3 convolution computed as im2col and one matrix product spends 9 multiply-adds per
 output, input channel and filter. Winograd's algorithm (Lavin and Gray, "Fast Algorithms
@@ -16,7 +16,9 @@ fewer multiply-adds than im2col's. The benchmark CNN's second convolution (64 im
 training step of that CNN took 8.7 ms instead of 9.5. The input's gradient is the same
 kind of convolution (the gradient bordered by two zeros, the kernel turned half a turn
 with its channels and filters swapped), so conv.py computes it here too: the step then
-took 8.3 ms.
+took 8.3 ms. The kernel's gradient follows from the same transforms read backwards: with
+Z = A g A^T for each tile's 2x2 output gradient g, U's gradient is, for each of the 16
+positions, V^T @ Z summed over the tiles, and the kernel's is G^T dU G (the step: 7.8 ms).
 
 The transforms round differently from im2col's straight sums, so outputs differ from it in
 the last bits (about 1e-6 relative in float32); every path of a run uses this one, so a
@@ -40,7 +42,8 @@ import numpy as np
 
 from .. import kernels
 
-__all__ = ["fits", "forward_block", "scratch_shapes", "tiles", "transform_kernel"]
+__all__ = ["fits", "forward_block", "kernel_gradient", "kernel_gradient_block", "scratch_shapes", "tiles",
+           "transform_input", "transform_kernel"]
 
 #: Input channels and filters from which the tile products beat im2col's one product: with
 #: fewer, each of the 16 products is too thin for the BLAS to run near its peak.
@@ -97,21 +100,51 @@ def forward_block(x, u, bias, relu, out, v, m, pad=0) -> None:
     whose transform is ``u`` (+ ``bias``, then relu when asked), into ``out``
     (n, h + 2 pad - 2, w + 2 pad - 2, F), with ``v`` and ``m`` as scratch
     (:func:`scratch_shapes`)."""
-    n, h, w, c = x.shape
-    _, oh, ow, f = out.shape
-    th, tw = tiles(oh, ow)
-    count = n * th * tw
+    th, tw = tiles(*out.shape[1:3])
+    count = x.shape[0] * th * tw
+    transform_input(x, v, th, tw, pad)
+    np.matmul(v[:, :count], u, out=m[:, :count])
     native = kernels.native
-    compiled = native is not None and kernels.takes(x, v) and kernels.takes(m, out) and x.dtype == m.dtype
-    if compiled:
+    if native is not None and kernels.takes(m, out) and (bias is None or kernels.takes(bias, out)):
+        native.winograd_output(m, out, bias, relu, (*out.shape, th, tw, m.shape[1]))
+    else:
+        _output_numpy(m, out, bias, relu, th, tw)
+
+
+def kernel_gradient_block(x, grad, v, z, out) -> None:
+    """out (16, C, F) = the gradient of the transformed kernel U for a block: x (n, h, w, C)
+    the block's (padded) input, grad (n, h-2, w-2, F) the gradient before its output
+    transform; for each of the 16 positions, V^T @ (A grad A^T) summed over the tiles.
+    :func:`kernel_gradient` turns the blocks' sum into the kernel's gradient."""
+    th, tw = tiles(*grad.shape[1:3])
+    count = x.shape[0] * th * tw
+    transform_input(x, v, th, tw, 0)
+    native = kernels.native
+    if native is not None and kernels.takes(grad, z):
+        native.winograd_gradient(grad, z, (*grad.shape, th, tw, z.shape[1]))
+    else:
+        _gradient_numpy(grad, z, th, tw)
+    np.matmul(v[:, :count].transpose(0, 2, 1), z[:, :count], out=out)
+
+
+def kernel_gradient(u_grad: np.ndarray) -> np.ndarray:
+    """The kernel's gradient G^T dU G, (3, 3, C, F), from U's gradient (16, C, F)."""
+    def rows(p0, p1, p2, p3):  # G^T's rows
+        return p0 + 0.5 * p1 + 0.5 * p2, 0.5 * p1 - 0.5 * p2, 0.5 * p1 + 0.5 * p2 + p3
+
+    grid = u_grad.reshape(4, 4, *u_grad.shape[1:])
+    by_column = rows(grid[0], grid[1], grid[2], grid[3])  # each (4, C, F): one row of G^T dU
+    return np.stack([np.stack(rows(r[0], r[1], r[2], r[3])) for r in by_column]).astype(u_grad.dtype, copy=False)
+
+
+def transform_input(x, v, th, tw, pad) -> None:
+    """v (16, rows, C) = V = B^T d B for every tile of x bordered by ``pad`` zeros."""
+    n, h, w, c = x.shape
+    native = kernels.native
+    if native is not None and kernels.takes(x, v):
         native.winograd_input(x, v, (n, h, w, c, th, tw, v.shape[1], pad))
     else:
         _input_numpy(x, v, th, tw, pad)
-    np.matmul(v[:, :count], u, out=m[:, :count])
-    if compiled and (bias is None or kernels.takes(bias, out)):
-        native.winograd_output(m, out, bias, relu, (n, oh, ow, f, th, tw, m.shape[1]))
-    else:
-        _output_numpy(m, out, bias, relu, th, tw)
 
 
 def _input_numpy(x, v, th, tw, pad):
@@ -147,3 +180,17 @@ def _output_numpy(m, out, bias, relu, th, tw):
     if relu:
         full = np.maximum(full, 0)
     out[...] = full
+
+
+def _gradient_numpy(grad, z, th, tw):
+    """Z = A g A^T for every tile of the output gradient, as winograd_gradient computes it
+    (outputs past the edge read as 0)."""
+    n, oh, ow, f = grad.shape
+    padded = np.zeros((n, 2 * th, 2 * tw, f), grad.dtype)
+    padded[:, :oh, :ow] = grad
+    g00, g01 = padded[:, 0::2, 0::2], padded[:, 0::2, 1::2]
+    g10, g11 = padded[:, 1::2, 0::2], padded[:, 1::2, 1::2]
+    w = ((g00, g01), (g00 + g10, g01 + g11), (g00 - g10, g01 - g11), (-g10, -g11))
+    for r, (first, second) in enumerate(w):
+        for s, value in enumerate((first, first + second, first - second, -second)):
+            z[4 * r + s, :n * th * tw].reshape(n, th, tw, f)[...] = value

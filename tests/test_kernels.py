@@ -375,7 +375,9 @@ def test_all_finite_hands_other_arrays_back_to_numpy():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("options", [dict(padding="same"), dict(strides=(2, 1)), dict(dilation_rate=(2, 2)),
                                      dict(strides=2, padding="same")])
-@pytest.mark.parametrize("channels, filters", [(3, 4), (4, 1), (1, 2)])  # 27, 36 and 9 columns
+# 27, 36 and 9 columns; then 3x3 kernels that Winograd's transforms take (ops/winograd.py):
+# at stride 1 both ways, then the input's gradient only
+@pytest.mark.parametrize("channels, filters", [(3, 4), (4, 1), (1, 2), (8, 16), (16, 8)])
 def test_compiled_conv_gradients_give_numpys_bits(activation, dtype, options, channels, filters):
     rng = np.random.default_rng(11)
     x = rng.standard_normal((5, 9, 8, channels)).astype(dtype)

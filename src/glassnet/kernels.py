@@ -25,10 +25,14 @@ import os
 
 import numpy as np
 
-__all__ = ["FLOAT_DTYPES", "available", "computes_in", "native", "takes", "use_native"]
+__all__ = ["BIAS_ACT_BIAS", "BIAS_ACT_NEGATE", "BIAS_ACT_RECIPROCAL_ONE_PLUS", "BIAS_ACT_RELU", "FLOAT_DTYPES",
+           "available", "computes_in", "native", "takes", "use_native"]
 
 #: The dtypes the kernels compute in.
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+#: bias_act's modes (kernels/layers.c): z + bias; maximum(z + bias, 0) as np.maximum has it;
+#: -(z + bias), a sigmoid's first step; 1 / (z + 1), its last.
+BIAS_ACT_BIAS, BIAS_ACT_RELU, BIAS_ACT_NEGATE, BIAS_ACT_RECIPROCAL_ONE_PLUS = range(4)
 _ndarray = np.ndarray
 
 

@@ -191,7 +191,8 @@ class Dense(Function):
 
 # The compiled kernels (glassnet.kernels) for what follows the product: the forward's
 # bias and activation, the backward's activation gradient with the bias gradient beside it.
-_BIAS, _RELU, _NEGATE, _RECIPROCAL_ONE_PLUS = range(4)  # bias_act's modes
+_BIAS, _RELU = kernels.BIAS_ACT_BIAS, kernels.BIAS_ACT_RELU
+_NEGATE, _RECIPROCAL_ONE_PLUS = kernels.BIAS_ACT_NEGATE, kernels.BIAS_ACT_RECIPROCAL_ONE_PLUS
 
 
 def _compiled_sigmoid(compiled, matrix, bias):

@@ -107,10 +107,14 @@ PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         }
     }
     int above;  /* exp(x) is finite, whatever its last bit, below these */
+    /* as dense_grad: a large call (a convolution's block, from glassnet's threads) lets
+       other threads run meanwhile */
+    PyThreadState *saved = rows * units >= (1 << 14) ? PyEval_SaveThread() : NULL;
     if (kind == F32)
         above = bias_act_float(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode, 88.0f);
     else
         above = bias_act_double(z.buf, have_bias ? b.buf : NULL, rows, units, (int)mode, 709.0);
+    if (saved != NULL) PyEval_RestoreThread(saved);
     if (have_bias) PyBuffer_Release(&b);
     PyBuffer_Release(&z);
     if (mode != MODE_NEGATE) Py_RETURN_NONE;

@@ -117,11 +117,16 @@ class MaxPool2D(Function):
         if ctx.geometry is not None:
             (first,) = ctx.saved
             grad = np.ascontiguousarray(grad)
-            gx = np.zeros(ctx.padded_shape, dtype=grad.dtype)
             compiled = kernels.native
             if compiled is not None and grad.dtype in kernels.FLOAT_DTYPES:
+                # windows that tile the input exactly (2x2 at stride 2 on an even size) have the
+                # kernel write every element: no pass to zero it first (0.2 ms of 5.5 MB)
+                tiled = ctx.strides == ctx.pool_size and all(
+                    o * s == size for o, s, size in zip(ctx.out_shape, ctx.strides, ctx.padded_shape[1:3]))
+                gx = (np.empty if tiled else np.zeros)(ctx.padded_shape, dtype=grad.dtype)
                 _by_batch_blocks(compiled.maxpool2d_backward, (grad, first, gx), ctx.geometry)
             else:  # the kernels were turned off since forward: the same numbers, in NumPy
+                gx = np.zeros(ctx.padded_shape, dtype=grad.dtype)
                 _route_from_offsets(ctx, grad, first, gx)
             return _crop(ctx, gx)
         x, out = ctx.saved

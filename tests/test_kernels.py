@@ -693,3 +693,44 @@ def test_col2im_refuses_a_wrong_geometry():
         kernels.native.col2im(cols, gx, (1, 4, 4, 1, 2, 2, 3, 3, 2, 1, 1, 1))
     with pytest.raises(ValueError, match="columns"):
         kernels.native.col2im(cols[:8], gx, (1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1))
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels, kernel_size, strides, dilation", [
+    (1, (3, 3), (1, 1), (1, 1)), (1, (2, 3), (2, 1), (1, 2)), (3, (3, 3), (1, 1), (1, 1)),
+    (4, (2, 2), (2, 2), (2, 1)), (32, (3, 3), (1, 1), (1, 1)),
+])
+def test_compiled_im2col_copies_what_numpy_copies(dtype, channels, kernel_size, strides, dilation):
+    from glassnet.ops.conv import _columns
+
+    x = np.random.default_rng(12).standard_normal((3, 9, 8, channels)).astype(dtype)
+    x[0, 0, 0, 0] = np.nan
+    out_shape = tuple((size - d * (k - 1) - 1) // s + 1
+                      for size, k, s, d in zip(x.shape[1:3], kernel_size, strides, dilation))
+    width = kernel_size[0] * kernel_size[1] * channels
+    results = []
+    for native in (True, False):
+        scratch = np.full((3 * out_shape[0] * out_shape[1] + 5, width + 1), 7.0, dtype)  # rows to spare, a column beside
+        previous = kernels.use_native(native)
+        try:
+            cols = _columns(np, x, kernel_size, out_shape, strides, dilation, scratch, width)
+        finally:
+            kernels.use_native(previous)
+        assert cols.shape == (3 * out_shape[0] * out_shape[1], width)
+        results.append(scratch.tobytes())  # the spare rows and the column beside untouched too
+    assert results[0] == results[1]
+
+
+@needs_kernels
+def test_im2col_refuses_a_wrong_geometry():
+    x, cols = np.zeros((1, 4, 4, 1), np.float32), np.zeros((4, 10), np.float32)
+    kernels.native.im2col(x, cols, (1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1, 10))
+    with pytest.raises(ValueError, match="outside the input"):
+        kernels.native.im2col(x, cols, (1, 4, 4, 1, 2, 2, 3, 3, 2, 1, 1, 1, 10))
+    with pytest.raises(ValueError, match="rows are too short"):
+        kernels.native.im2col(x, cols, (1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1, 8))
+    with pytest.raises(ValueError, match="too few"):
+        kernels.native.im2col(x, cols[:3], (1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1, 10))
+    with pytest.raises(ValueError, match="dtype differs"):
+        kernels.native.im2col(x, cols.astype(np.float64), (1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1, 10))

@@ -114,6 +114,7 @@ PyObject *gn_maxpool2d_backward(PyObject *self, PyObject *const *args, Py_ssize_
 PyObject *gn_bias_act(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_dense_grad(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_col2im(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *gn_im2col(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_winograd_input(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_winograd_output(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *gn_winograd_gradient(PyObject *self, PyObject *const *args, Py_ssize_t nargs);

@@ -164,6 +164,77 @@ release_g:
     return result;
 }
 
+/* ----- im2col: a convolution's columns ------------------------------------------------------ */
+/* Row (img, i, j) of cols (its first kh*kw*C of `ld` numbers) gets the window of x at
+   (i*sh, j*sw), offset (a, b) after offset, C channels each: what conv.py's strided copy
+   writes, copied without the GIL (NumPy's copies of one-channel windows hold it, so the
+   blocks of a first convolution took turns on two threads). */
+#define IM2COL(T)                                                                             \
+    WIDE_LOOP static void im2col_##T(const T *restrict x, T *restrict cols, const Py_ssize_t *geo) { \
+        Py_ssize_t n = geo[0], h = geo[1], w = geo[2], c = geo[3], oh = geo[4], ow = geo[5];   \
+        Py_ssize_t kh = geo[6], kw = geo[7], sh = geo[8], sw = geo[9], dh = geo[10], dw = geo[11]; \
+        Py_ssize_t ld = geo[12];                                                              \
+        for (Py_ssize_t img = 0; img < n; img++)                                              \
+            for (Py_ssize_t i = 0; i < oh; i++)                                               \
+                for (Py_ssize_t j = 0; j < ow; j++) {                                         \
+                    T *restrict row = cols + ((img * oh + i) * ow + j) * ld;                  \
+                    for (Py_ssize_t a = 0; a < kh; a++) {                                     \
+                        const T *restrict src = x + ((img * h + i * sh + a * dh) * w + j * sw) * c; \
+                        if (c == 1)                                                           \
+                            for (Py_ssize_t b = 0; b < kw; b++) row[a * kw + b] = src[b * dw]; \
+                        else                                                                  \
+                            for (Py_ssize_t b = 0; b < kw; b++)                               \
+                                memcpy(row + (a * kw + b) * c, src + b * dw * c, (size_t)c * sizeof(T)); \
+                    }                                                                         \
+                }                                                                             \
+    }
+
+IM2COL(float)
+IM2COL(double)
+
+/* im2col(x, cols, geometry): x (n, H, W, C); cols (rows, ld), its first n*oh*ow rows' first
+   kh*kw*C numbers written; geometry (n, H, W, C, oh, ow, kh, kw, sh, sw, dh, dw, ld). */
+PyObject *gn_im2col(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) != 13) {
+        PyErr_SetString(PyExc_TypeError, "im2col(x, cols, geometry of 13 ints)");
+        return NULL;
+    }
+    Py_ssize_t geo[13];
+    for (int i = 0; i < 13; i++) {
+        geo[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[2], i));
+        if (geo[i] == -1 && PyErr_Occurred()) return NULL;
+        if (geo[i] < (i >= 6 ? 1 : 0)) {
+            PyErr_SetString(PyExc_ValueError, "im2col(): sizes must be >= 0, windows, strides, dilations >= 1");
+            return NULL;
+        }
+    }
+    if ((geo[4] && (geo[4] - 1) * geo[8] + (geo[6] - 1) * geo[10] >= geo[1]) ||
+        (geo[5] && (geo[5] - 1) * geo[9] + (geo[7] - 1) * geo[11] >= geo[2]) ||
+        geo[12] < geo[6] * geo[7] * geo[3]) {
+        PyErr_SetString(PyExc_ValueError, "im2col(): the windows reach outside the input, or rows are too short");
+        return NULL;
+    }
+    Py_buffer x, cols;
+    if (get_floats(args[0], &x, 0, "input") != 0) return NULL;
+    if (get_floats(args[1], &cols, 1, "columns") != 0) { PyBuffer_Release(&x); return NULL; }
+    Kind kind = kind_of(&x);
+    PyObject *result = NULL;
+    Py_ssize_t rows = geo[0] * geo[4] * geo[5];
+    if (check_matrix(&x, kind, geo[0] * geo[1] * geo[2] * geo[3], "im2col(): the input") == 0 &&
+        (kind_of(&cols) == kind && cols.len >= rows * geo[12] * cols.itemsize ? 0 :
+         (PyErr_SetString(PyExc_ValueError, "im2col(): the columns' dtype differs or they are too few"), -1)) == 0) {
+        Py_BEGIN_ALLOW_THREADS
+        if (kind == F32) im2col_float(x.buf, cols.buf, geo);
+        else im2col_double(x.buf, cols.buf, geo);
+        Py_END_ALLOW_THREADS
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    PyBuffer_Release(&cols);
+    PyBuffer_Release(&x);
+    return result;
+}
+
 /* ----- col2im: a convolution's input gradient from its columns' gradient ------------------ */
 /* gx (n, H, W, C; the padded input's shape, zeros) gets, offset by offset of the kernel
    window (row-major) as conv.py's NumPy loop adds them, each offset's (n*oh*ow, C) block

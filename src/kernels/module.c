@@ -24,6 +24,8 @@ static PyMethodDef methods[] = {
      "bias_act(z, bias, mode): the bias and a step of the activation, in place on a matrix."},
     {"dense_grad", (PyCFunction)(void (*)(void))gn_dense_grad, METH_FASTCALL,
      "dense_grad(g, y, act, d, db): d = g * act'(y) from the output y; db = d summed over rows."},
+    {"im2col", (PyCFunction)(void (*)(void))gn_im2col, METH_FASTCALL,
+     "im2col(x, cols, geometry): a convolution's columns, copied from its input's windows."},
     {"col2im", (PyCFunction)(void (*)(void))gn_col2im, METH_FASTCALL,
      "col2im(cols, gx, geometry): a convolution's input gradient from its columns' gradient."},
     {"winograd_input", (PyCFunction)(void (*)(void))gn_winograd_input, METH_FASTCALL,

@@ -173,15 +173,22 @@ def _each_block(xp, do, count):
             do(block)
 
 
-def _columns(xp, x, kernel_size, out_shape, strides, dilation, scratch):
-    """im2col into ``scratch``: the (n*H'*W', kh*kw*C) matrix whose row (n, i, j) holds the
-    window x[n, s*i + d*a, s*j + d*b, c] over (a, b, c), copied from a strided view of x.
-    With one channel, one copy per kernel offset instead: NumPy copies the single-channel
-    window view element by element, about 3x slower on 28x28 images (from two channels
-    on, the one strided copy is the faster)."""
+def _columns(xp, x, kernel_size, out_shape, strides, dilation, scratch, width):
+    """im2col into the first ``width`` numbers of ``scratch``'s rows: the (n*H'*W', kh*kw*C)
+    matrix whose row (n, i, j) holds the window x[n, s*i + d*a, s*j + d*b, c] over (a, b, c).
+    The compiled kernels copy it without the GIL (NumPy's copies of one-channel windows hold
+    it: the first convolution's blocks then took turns on two threads, its forward pass
+    0.76 ms a batch of the benchmark CNN against 0.6 so); else a strided view of x is copied
+    in one go, or with one channel one copy per kernel offset (NumPy copies the
+    single-channel window view element by element, about 3x slower on 28x28 images)."""
     n, _, _, c = x.shape
+    rows = n * out_shape[0] * out_shape[1]
+    native = kernels.native
+    if native is not None and kernels.takes(x, scratch) and scratch.ndim == 2:
+        native.im2col(x, scratch, (*x.shape, *out_shape, *kernel_size, *strides, *dilation, scratch.shape[1]))
+        return scratch[:rows, :width]
     shape = (n, *out_shape, *kernel_size, c)
-    cols = scratch[: n * out_shape[0] * out_shape[1]]
+    cols = scratch[:rows, :width]
     if c == 1:
         grid = cols.reshape(shape)
         for a in range(kernel_size[0]):
@@ -232,7 +239,7 @@ def _im2col_forward(xp, x, kernel, bias, strides, dilation, activation, out):
         block = blocks[i]
         (scratch,) = buffers = spaces.take()
         try:
-            _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch[:, :width])
+            _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch, width)
             flat_out = out[block].reshape(-1, f)  # a view: out is contiguous
             xp.matmul(scratch[:len(flat_out)], flat_kernel, out=flat_out)
             if activation is not None:
@@ -388,7 +395,7 @@ class Conv2D(Function):
                                                    *buffers[kernel_tiles:kernel_tiles + 2], kernel_parts[i])
                 # d/dkernel = cols^T @ grad, the columns rebuilt block by block
                 elif kernel_parts is not None:
-                    cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch[:, :width])
+                    cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch, width)
                     if ones:  # set per block: the input's gradient below reuses the scratch
                         scratch[:len(cols), width] = 1
                         cols = scratch[:len(cols)]

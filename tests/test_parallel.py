@@ -151,13 +151,16 @@ def test_block_bounds_cover_the_output_in_whole_tiles(m, n, k, threads):
     blocks = len(bounds) - 1
     assert blocks <= threads
     assert all((b - a) % 16 == 0 for a, b in zip(bounds[:-2], bounds[1:-1]))  # all but the last
-    if blocks > 1:
-        assert m * n * k // blocks >= parallel.MIN_BLOCK_WORK
+    if blocks > 1:  # a thin product (a side under 32) counts its work three times
+        assert m * n * k * (3 if min(m, n, k) < 32 else 1) // blocks >= parallel.MIN_BLOCK_WORK
 
 
 def test_block_bounds_examples():
     assert parallel.block_bounds(256, 1024, 784, 2) == (True, [0, 512, 1024])
-    assert parallel.block_bounds(256, 10, 1024, 2) == (False, [0, 256])  # 2.6M: one block
+    assert parallel.block_bounds(256, 10, 1024, 2) == (False, [0, 128, 256])  # thin, 2.6M: two blocks
+    assert parallel.block_bounds(64, 10, 1600, 2) == (False, [0, 64])  # thin, 1.0M: one block
+    assert parallel.block_bounds(256, 256, 30, 2) == (True, [0, 128, 256])  # thin, 2.0M
+    assert parallel.block_bounds(256, 256, 32, 2) == (True, [0, 256])  # 2.1M at full speed: one
     assert parallel.block_bounds(784, 128, 128, 2) == (False, [0, 400, 784])
 
 

@@ -702,7 +702,7 @@ def test_col2im_refuses_a_wrong_geometry():
     (4, (2, 2), (2, 2), (2, 1)), (32, (3, 3), (1, 1), (1, 1)),
 ])
 def test_compiled_im2col_copies_what_numpy_copies(dtype, channels, kernel_size, strides, dilation):
-    from glassnet.ops.conv import _columns
+    from glassnet.ops.conv_blocks import columns
 
     x = np.random.default_rng(12).standard_normal((3, 9, 8, channels)).astype(dtype)
     x[0, 0, 0, 0] = np.nan
@@ -714,7 +714,7 @@ def test_compiled_im2col_copies_what_numpy_copies(dtype, channels, kernel_size, 
         scratch = np.full((3 * out_shape[0] * out_shape[1] + 5, width + 1), 7.0, dtype)  # rows to spare, a column beside
         previous = kernels.use_native(native)
         try:
-            cols = _columns(np, x, kernel_size, out_shape, strides, dilation, scratch, width)
+            cols = columns(np, x, kernel_size, out_shape, strides, dilation, scratch, width)
         finally:
             kernels.use_native(previous)
         assert cols.shape == (3 * out_shape[0] * out_shape[1], width)

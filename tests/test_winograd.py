@@ -8,7 +8,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import kernels
-from glassnet.ops import conv, winograd
+from glassnet.ops import conv, conv_blocks, winograd
 
 needs_kernels = pytest.mark.skipif(not kernels.available(), reason="glassnet was built without its C kernels")
 pytestmark = pytest.mark.usefixtures("native_on_where_built")
@@ -36,7 +36,7 @@ def _case(rng, shape, filters, dtype):
 
 def _im2col(x, kernel, bias, activation):
     out = np.empty((x.shape[0], x.shape[1] - 2, x.shape[2] - 2, kernel.shape[-1]), x.dtype)
-    conv._im2col_forward(np, x, kernel, bias, (1, 1), (1, 1), activation, out)
+    conv_blocks.im2col_forward(np, x, kernel, bias, (1, 1), (1, 1), activation, out)
     return out
 
 

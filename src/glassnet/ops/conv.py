@@ -7,8 +7,9 @@ input holds every window without copying, one copy lays it out as the columns
 ``cols^T @ grad`` and scatters ``grad @ kernel^T`` back through the windows (col2im),
 with one product and one add per kernel offset. A 3x3 kernel at stride 1 (most of a
 CNN's convolutions) computes its forward pass and both gradients with Winograd's
-F(2x2, 3x3) instead, 2.25x fewer multiply-adds (:mod:`glassnet.ops.winograd`). On NumPy this runs over blocks of a few
-images, sized so each block's columns stay in cache; no Python loop runs over single
+F(2x2, 3x3) instead, 2.25x fewer multiply-adds (:mod:`glassnet.ops.winograd`). On NumPy
+this runs over blocks of a few images on glassnet's threads, sized so each block's
+columns stay in cache (:mod:`glassnet.ops.conv_blocks`); no Python loop runs over single
 output positions. An activation whose derivative follows from its output (relu,
 sigmoid, tanh) can be fused in, as in ``glassnet.nn.dense``.
 
@@ -32,14 +33,13 @@ Example:
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
-from .. import kernels, parallel
+from .. import kernels
 from ..autograd import Function, Tensor
-from . import winograd
+from . import conv_blocks, winograd
 from .activation import KERNEL_CODES, OUTPUT_RULES
+from .conv_blocks import each_block, offset_slices
 
 __all__ = ["conv1d", "conv2d"]
 
@@ -111,172 +111,7 @@ def _pad(xp, x, pads, fill=0):
     return padded
 
 
-def _offset_slices(offset, out, stride):
-    """Slices of axes 1..2 taking, for each output position, the element at ``offset``
-    of its window: ``offset + stride * o`` for o in range(out)."""
-    return tuple(slice(i, i + (o - 1) * s + 1 if o else i, s) for i, o, s in zip(offset, out, stride))
-
-
 # ----- conv2d ---------------------------------------------------------------------
-# On NumPy the columns are built and multiplied a few images at a time, into a scratch
-# buffer each thread reuses: each block is still in cache when the matrix product reads
-# it, no (N*H'*W', kh*kw*C) array is ever kept, and fresh memory (whose first touch costs
-# page faults) is not requested per block. Measured on the 64x26x26x32 benchmark: forward
-# 14 -> 8 ms, backward 34 -> 21 ms; blocks of 2 to 4 images (of 24x24 outputs, 288
-# columns, float32) were best. The blocks are tasks for glassnet's threads
-# (glassnet.parallel), so a batch is cut into at least _MIN_BLOCKS of them when it has
-# the images; where they are cut depends on the shapes alone.
-_BLOCK_BYTES = 3 << 20
-_MIN_BLOCKS = 8
-
-
-def _blocks(xp, n, rows_per_image, width, dtype):
-    """Slices of the batch axis to process together, and the rows of a scratch buffer
-    big enough for one block. Off NumPy, one block: a GPU wants one big product."""
-    if xp is np:
-        step = max(1, _BLOCK_BYTES // max(1, rows_per_image * width * dtype.itemsize))
-        step = min(step, -(-n // _MIN_BLOCKS))
-    else:
-        step = n
-    step = max(1, min(step, n))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)], step * rows_per_image
-
-
-class _Workspaces:
-    """Scratch buffers for the blocks in flight: a set per thread that asks, reused."""
-
-    def __init__(self, xp, shapes, dtype, prepare=None):
-        self.xp, self.shapes, self.dtype, self.prepare = xp, shapes, dtype, prepare
-        self.free, self.lock = [], threading.Lock()
-
-    def take(self):
-        with self.lock:
-            if self.free:
-                return self.free.pop()
-        buffers = tuple(self.xp.empty(shape, dtype=self.dtype) for shape in self.shapes)
-        if self.prepare is not None:
-            self.prepare(buffers)
-        return buffers
-
-    def give(self, buffers):
-        with self.lock:
-            self.free.append(buffers)
-
-
-def _each_block(xp, do, count):
-    """do(0), ..., do(count - 1): on glassnet's threads on NumPy (each block writes its own
-    part of the result), one after another elsewhere."""
-    if xp is np:
-        parallel.run(do, count)
-    else:
-        for block in range(count):
-            do(block)
-
-
-def _columns(xp, x, kernel_size, out_shape, strides, dilation, scratch, width):
-    """im2col into the first ``width`` numbers of ``scratch``'s rows: the (n*H'*W', kh*kw*C)
-    matrix whose row (n, i, j) holds the window x[n, s*i + d*a, s*j + d*b, c] over (a, b, c).
-    The compiled kernels copy it without the GIL (NumPy's copies of one-channel windows hold
-    it: the first convolution's blocks then took turns on two threads, its forward pass
-    0.76 ms a batch of the benchmark CNN against 0.6 so); else a strided view of x is copied
-    in one go, or with one channel one copy per kernel offset (NumPy copies the
-    single-channel window view element by element, about 3x slower on 28x28 images)."""
-    n, _, _, c = x.shape
-    rows = n * out_shape[0] * out_shape[1]
-    native = kernels.native
-    if native is not None and kernels.takes(x, scratch) and scratch.ndim == 2:
-        native.im2col(x, scratch, (*x.shape, *out_shape, *kernel_size, *strides, *dilation, scratch.shape[1]))
-        return scratch[:rows, :width]
-    shape = (n, *out_shape, *kernel_size, c)
-    cols = scratch[:rows, :width]
-    if c == 1:
-        grid = cols.reshape(shape)
-        for a in range(kernel_size[0]):
-            for b in range(kernel_size[1]):
-                where = _offset_slices((a * dilation[0], b * dilation[1]), out_shape, strides)
-                grid[:, :, :, a, b] = x[(slice(None), *where)]
-        return cols
-    sn, sh, sw, sc = x.strides
-    windows = xp.lib.stride_tricks.as_strided(
-        x, shape, (sn, sh * strides[0], sw * strides[1], sh * dilation[0], sw * dilation[1], sc)
-    )
-    xp.copyto(cols.reshape(shape), windows)
-    return cols
-
-
-def _activate(xp, name, y):
-    """Apply the fused activation ``name`` to the block ``y`` (a matrix) in place."""
-    if name == "relu":
-        native = kernels.native
-        if native is not None and kernels.takes(y):  # np.maximum's bits, 4x faster (its NaN checks)
-            native.bias_act(y, None, kernels.BIAS_ACT_RELU)
-        else:
-            xp.maximum(y, 0, out=y)
-    else:
-        y[...] = OUTPUT_RULES[name][0](xp, y)
-
-
-def _im2col_forward(xp, x, kernel, bias, strides, dilation, activation, out):
-    """out = activation(x (*) kernel + bias) by im2col and one product per block of images."""
-    kh, kw, _, f = kernel.shape
-    n, out_shape = x.shape[0], out.shape[1:3]
-    flat_kernel = kernel.reshape(-1, f)
-    width = flat_kernel.shape[0]
-    with_bias = bias is not None
-    blocks, block_rows = _blocks(xp, n, out_shape[0] * out_shape[1], width + with_bias, x.dtype)
-    if with_bias:  # the bias rides in the product: a column of ones beside the columns and
-        # the bias as the kernel's last row, so no pass over the output adds it (conv1 of
-        # the benchmark CNN: forward 1.36 -> 1.05 ms)
-        flat_kernel = xp.concatenate([flat_kernel, bias.reshape(1, f)])
-
-    def ones_column(buffers):
-        if with_bias:
-            buffers[0][:, width] = 1
-
-    spaces = _Workspaces(xp, [(block_rows, width + with_bias)], x.dtype, ones_column)
-
-    def forward_block(i):
-        block = blocks[i]
-        (scratch,) = buffers = spaces.take()
-        try:
-            _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch, width)
-            flat_out = out[block].reshape(-1, f)  # a view: out is contiguous
-            xp.matmul(scratch[:len(flat_out)], flat_kernel, out=flat_out)
-            if activation is not None:
-                _activate(xp, activation, flat_out)
-        finally:
-            spaces.give(buffers)
-
-    _each_block(xp, forward_block, len(blocks))
-
-
-def _winograd_forward(x, kernel, bias, activation, out):
-    """out = activation(x (*) kernel + bias) for a 3x3 kernel by Winograd's F(2x2, 3x3)
-    (glassnet.ops.winograd), over blocks of images as im2col runs; relu is applied inside
-    the output transform, other activations on each block after it."""
-    x = np.ascontiguousarray(x)
-    n, _, _, c = x.shape
-    _, oh, ow, f = out.shape
-    th, tw = winograd.tiles(oh, ow)
-    blocks, _ = _blocks(np, n, 16 * th * tw, c + f, x.dtype)
-    images = blocks[0].stop - blocks[0].start
-    spaces = _Workspaces(np, winograd.scratch_shapes(images, oh, ow, c, f, x.dtype.itemsize), x.dtype)
-    transformed = winograd.transform_kernel(kernel)
-    relu = activation == "relu"
-
-    def forward_block(i):
-        block = blocks[i]
-        buffers = spaces.take()
-        try:
-            winograd.forward_block(x[block], transformed, bias, relu, out[block], *buffers)
-            if activation is not None and not relu:
-                _activate(np, activation, out[block].reshape(-1, f))
-        finally:
-            spaces.give(buffers)
-
-    _each_block(np, forward_block, len(blocks))
-
-
 class Conv2D(Function):
     """z = activation(sum over (a, b, c) of x_padded[n, s*i + d*a, s*j + d*b, c] *
     kernel[a, b, c, f] + bias[f]): one node computed with im2col and matrix products (a
@@ -302,9 +137,9 @@ class Conv2D(Function):
         out = xp.empty((n, *out_shape, f), dtype=xp.result_type(x.dtype, kernel.dtype))
         if (winograd.fits(xp, kernel.shape, strides, dilation_rate, out.dtype) and x.dtype == kernel.dtype
                 and (bias is None or bias.dtype == kernel.dtype) and min(out_shape) > 0):
-            _winograd_forward(x, kernel, bias, activation, out)
+            winograd.convolve(x, kernel, bias, activation, out)
         else:
-            _im2col_forward(xp, x, kernel, bias, strides, dilation_rate, activation, out)
+            conv_blocks.im2col_forward(xp, x, kernel, bias, strides, dilation_rate, activation, out)
         ctx.derivative = None if activation is None else OUTPUT_RULES[activation][1]
         ctx.activation = activation
         ctx.save(x, kernel, out if activation is not None else None)
@@ -332,7 +167,7 @@ class Conv2D(Function):
         # the input's tiles against the gradient's, summed over tiles (ops/winograd.py)
         tiled_kernel = need_kernel and winograd.fits(xp, kernel.shape, strides, dilation, dtype) and kernel.dtype == dtype
         ones = bool(need_kernel and need_bias and width >= 32 and not tiled_kernel)
-        blocks, block_rows = _blocks(xp, x.shape[0], out_shape[0] * out_shape[1], width + ones, dtype)
+        blocks, block_rows = conv_blocks.blocks(xp, x.shape[0], out_shape[0] * out_shape[1], width + ones, dtype)
         # each block's kernel (and bias) gradient apart, summed in block order after: the
         # sum of the blocks one after another, however the threads took them
         kernel_parts = None
@@ -349,7 +184,7 @@ class Conv2D(Function):
             gx = np.empty(x.shape, dtype=dtype)  # every element written
         elif need_x:
             gx = xp.zeros(x.shape, dtype=dtype)
-            offsets = [(slice(None), *_offset_slices((a * dilation[0], b * dilation[1]), out_shape, strides))
+            offsets = [(slice(None), *offset_slices((a * dilation[0], b * dilation[1]), out_shape, strides))
                        for a in range(kh) for b in range(kw)]
             # kernel[a, b]^T for each offset, (kh*kw, f, c): one product per offset gives that
             # offset's gradient contiguous, so col2im adds whole rows instead of strided pieces
@@ -367,7 +202,7 @@ class Conv2D(Function):
         if tiled_kernel:
             kernel_tiles = len(shapes)
             shapes += winograd.scratch_shapes(images, *out_shape, c, f, dtype.itemsize)
-        spaces = _Workspaces(xp, shapes, dtype)
+        spaces = conv_blocks.Workspaces(xp, shapes, dtype)
 
         def backward_block(i):
             block = blocks[i]
@@ -395,7 +230,7 @@ class Conv2D(Function):
                                                    *buffers[kernel_tiles:kernel_tiles + 2], kernel_parts[i])
                 # d/dkernel = cols^T @ grad, the columns rebuilt block by block
                 elif kernel_parts is not None:
-                    cols = _columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch, width)
+                    cols = conv_blocks.columns(xp, x[block], (kh, kw), out_shape, strides, dilation, scratch, width)
                     if ones:  # set per block: the input's gradient below reuses the scratch
                         scratch[:len(cols), width] = 1
                         cols = scratch[:len(cols)]
@@ -418,7 +253,7 @@ class Conv2D(Function):
             finally:
                 spaces.give(buffers)
 
-        _each_block(xp, backward_block, len(blocks))
+        each_block(xp, backward_block, len(blocks))
         if kernel_parts is not None:
             gkernel = xp.zeros(kernel_parts.shape[1:], dtype=dtype)
             for part in kernel_parts:

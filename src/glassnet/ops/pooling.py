@@ -30,7 +30,8 @@ import numpy as np
 
 from .. import kernels, parallel
 from ..autograd import Function, Tensor
-from .conv import _offset_slices, _pad, _shape, check_padding, output_size, spatial_tuple
+from .conv import _pad, _shape, check_padding, output_size, spatial_tuple
+from .conv_blocks import offset_slices
 
 __all__ = ["avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d"]
 
@@ -49,7 +50,7 @@ def _geometry(ctx, x, pool_size, strides, padding):
 def _views(ctx, a):
     """For each window offset (row-major), the view of ``a`` holding that element of every window."""
     offsets = np.ndindex(*ctx.pool_size)
-    return [a[(slice(None), *_offset_slices(o, ctx.out_shape, ctx.strides))] for o in offsets]
+    return [a[(slice(None), *offset_slices(o, ctx.out_shape, ctx.strides))] for o in offsets]
 
 
 def _crop(ctx, padded):

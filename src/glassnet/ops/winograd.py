@@ -41,8 +41,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from . import conv_blocks
 
-__all__ = ["fits", "forward_block", "kernel_gradient", "kernel_gradient_block", "scratch_shapes", "tiles",
+__all__ = ["convolve", "fits", "forward_block", "kernel_gradient", "kernel_gradient_block", "scratch_shapes", "tiles",
            "transform_input", "transform_kernel"]
 
 #: Input channels and filters from which the tile products beat im2col's one product: with
@@ -93,6 +94,33 @@ def transform_kernel(kernel: np.ndarray) -> np.ndarray:
     by_row = rows(kernel[0], kernel[1], kernel[2])  # each (3, C, F): along the kernel's columns
     u = [value for r in by_row for value in rows(r[0], r[1], r[2])]
     return np.ascontiguousarray(np.stack(u).astype(kernel.dtype, copy=False))
+
+
+def convolve(x, kernel, bias, activation, out) -> None:
+    """out = activation(x (*) kernel + bias) for a 3x3 kernel at stride 1 (x padded
+    already), over blocks of images on glassnet's threads as conv.py's im2col runs; relu
+    is applied inside the output transform, other activations on each block after it."""
+    x = np.ascontiguousarray(x)
+    n, _, _, c = x.shape
+    _, oh, ow, f = out.shape
+    th, tw = tiles(oh, ow)
+    slices, _ = conv_blocks.blocks(np, n, 16 * th * tw, c + f, x.dtype)
+    images = slices[0].stop - slices[0].start
+    spaces = conv_blocks.Workspaces(np, scratch_shapes(images, oh, ow, c, f, x.dtype.itemsize), x.dtype)
+    transformed = transform_kernel(kernel)
+    relu = activation == "relu"
+
+    def one_block(i):
+        block = slices[i]
+        buffers = spaces.take()
+        try:
+            forward_block(x[block], transformed, bias, relu, out[block], *buffers)
+            if activation is not None and not relu:
+                conv_blocks.activate(np, activation, out[block].reshape(-1, f))
+        finally:
+            spaces.give(buffers)
+
+    conv_blocks.each_block(np, one_block, len(slices))
 
 
 def forward_block(x, u, bias, relu, out, v, m, pad=0) -> None:

@@ -116,9 +116,9 @@ class Conv2D(Function):
     """z = activation(sum over (a, b, c) of x_padded[n, s*i + d*a, s*j + d*b, c] *
     kernel[a, b, c, f] + bias[f]): one node computed with im2col and matrix products (a
     3x3 kernel's forward pass and gradients with Winograd's F(2x2, 3x3),
-    glassnet.ops.winograd), for
-    speed (composed from slicing, multiply and sum it would take kh*kw*3 nodes and a
-    Python-level product per kernel offset). As in the fused dense op, the activation is
+    glassnet.ops.winograd), for speed (composed from slicing, multiply and sum it would
+    take kh*kw*3 nodes and a Python-level product per kernel offset). As in the fused
+    dense op, the activation is
     optional and limited to those whose derivative follows from their output (relu,
     sigmoid, tanh): it is applied to each block of outputs while that block is still in
     cache, and in backward the gradient is masked block by block, so no separate
@@ -158,14 +158,14 @@ class Conv2D(Function):
         need_bias = len(needs) > 2 and needs[2]
         gx = gkernel = gbias = None
         width = flat_kernel.shape[0]
-        # with a column of ones beside the columns, one product gives the kernel's and the
-        # bias's gradients (the bias's is the ones' row) instead of a product and a sum; on
-        # narrow columns (3x3 of one channel: 9) the extra column cost more than the sum
-        # (measured), so only from 32 on
         dtype = xp.result_type(x.dtype, grad.dtype, kernel.dtype)
         # a 3x3 kernel's gradient by Winograd's transforms too: for each of the 16 positions,
         # the input's tiles against the gradient's, summed over tiles (ops/winograd.py)
         tiled_kernel = need_kernel and winograd.fits(xp, kernel.shape, strides, dilation, dtype) and kernel.dtype == dtype
+        # else, with a column of ones beside the columns, one product gives the kernel's and
+        # the bias's gradients (the bias's is the ones' row) instead of a product and a sum;
+        # on narrow columns (3x3 of one channel: 9) the extra column cost more than the sum
+        # (measured), so only from 32 on
         ones = bool(need_kernel and need_bias and width >= 32 and not tiled_kernel)
         blocks, block_rows = conv_blocks.blocks(xp, x.shape[0], out_shape[0] * out_shape[1], width + ones, dtype)
         # each block's kernel (and bias) gradient apart, summed in block order after: the
@@ -191,7 +191,8 @@ class Conv2D(Function):
             offset_kernels = xp.ascontiguousarray(kernel.reshape(kh * kw, c, f).transpose(0, 2, 1))
             col2im = kernels.native.col2im if kernels.native is not None and kernels.takes(gx) else None
         compiled = None
-        shapes = [(block_rows, width + ones)]
+        im2col = (need_kernel and not tiled_kernel) or (need_x and rotated is None)  # columns wanted
+        shapes = [(block_rows if im2col else 0, width + ones)]
         if ctx.derivative is not None:  # a block's gradient before the activation
             shapes.append((block_rows, f))
             compiled = kernels.native if grad.dtype == dtype and kernels.takes(grad, out) else None

@@ -23,7 +23,8 @@ positions, V^T @ Z summed over the tiles, and the kernel's is G^T dU G (the step
 The transforms round differently from im2col's straight sums, so outputs differ from it in
 the last bits (about 1e-6 relative in float32); every path of a run uses this one, so a
 seed still gives the same bits. The compiled kernels (``winograd_input``,
-``winograd_output``) do exactly the operations of the NumPy code below, in its order.
+``winograd_output``, ``winograd_gradient``) do exactly the operations of the NumPy code
+below, in its order.
 
 Example:
     >>> import numpy as np

@@ -149,14 +149,16 @@ def test_block_bounds_cover_the_output_in_whole_tiles(m, n, k, threads):
     assert by_columns == (n >= m)
     assert bounds[0] == 0 and bounds[-1] == side and all(b > a for a, b in zip(bounds, bounds[1:]))
     blocks = len(bounds) - 1
-    assert blocks <= threads
+    # two blocks a thread where each holds LARGE_BLOCK_WORK, else one
+    assert blocks <= threads * (2 if m * n * k // (2 * threads) >= parallel.LARGE_BLOCK_WORK else 1)
     assert all((b - a) % 16 == 0 for a, b in zip(bounds[:-2], bounds[1:-1]))  # all but the last
     if blocks > 1:  # a thin product (a side under 32) counts its work three times
         assert m * n * k * (3 if min(m, n, k) < 32 else 1) // blocks >= parallel.MIN_BLOCK_WORK
 
 
 def test_block_bounds_examples():
-    assert parallel.block_bounds(256, 1024, 784, 2) == (True, [0, 512, 1024])
+    assert parallel.block_bounds(256, 1024, 784, 2) == (True, [0, 256, 512, 768, 1024])  # 205M: two a thread
+    assert parallel.block_bounds(128, 784, 128, 2) == (True, [0, 400, 784])  # 12.8M: one a thread
     assert parallel.block_bounds(256, 10, 1024, 2) == (False, [0, 128, 256])  # thin, 2.6M: two blocks
     assert parallel.block_bounds(64, 10, 1600, 2) == (False, [0, 64])  # thin, 1.0M: one block
     assert parallel.block_bounds(256, 256, 30, 2) == (True, [0, 128, 256])  # thin, 2.0M

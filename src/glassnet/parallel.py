@@ -51,6 +51,8 @@ __all__ = ["PARALLEL_MIN_WORK", "blas_on_one_thread", "block_bounds", "get_setti
 PARALLEL_MIN_WORK = 1 << 19
 #: The least work worth a block of its own: a hand-over costs 10-20 us.
 MIN_BLOCK_WORK = 1 << 21
+#: Work from which a product has two blocks per thread (16.8M multiply-adds a block).
+LARGE_BLOCK_WORK = 1 << 24
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 # How long a thread spins (kernels.native.spin_until: without the GIL, yielding its core
@@ -71,13 +73,15 @@ def block_bounds(m: int, n: int, k: int, threads: int) -> tuple[bool, list[int]]
 
     Columns when the output is at least as wide as tall (each block then reads all of the
     smaller left operand and its own slice of the right one), else rows; a block per
-    thread, but none under MIN_BLOCK_WORK multiply-adds (a third of that for a thin
-    product), in widths that are a multiple of 16 (the BLAS's tiles). One block means no
-    cut.
+    thread (two when each would hold LARGE_BLOCK_WORK multiply-adds), but none under
+    MIN_BLOCK_WORK (a third of that for a thin product), in widths that are a multiple of
+    16 (the BLAS's tiles). One block means no cut.
 
     Example:
         >>> block_bounds(256, 1024, 784, threads=2)
-        (True, [0, 512, 1024])
+        (True, [0, 256, 512, 768, 1024])
+        >>> block_bounds(128, 128, 784, threads=2)  # 12.8M: one block a thread
+        (True, [0, 64, 128])
         >>> block_bounds(1024, 10, 256, threads=2)  # thin: 2.6M multiply-adds are enough
         (False, [0, 512, 1024])
     """
@@ -87,7 +91,12 @@ def block_bounds(m: int, n: int, k: int, threads: int) -> tuple[bool, list[int]]
     # the BLAS's speed per multiply-add (wide_mlp's 256x10x1024 ones: 29 GFLOP/s against
     # 96), so it is worth blocks from a third of the work (there 180 -> 107 us)
     work = m * n * k * (3 if min(m, n, k) < 32 else 1)
-    count = max(1, min(threads, work // MIN_BLOCK_WORK, side // 16))
+    # a large product in two blocks per thread: when another process takes part of a core,
+    # the thread on the other one takes the spare block (wide_mlp's step with a second
+    # process busy a quarter of the time on one core: 23.1 -> 19.7 ms; with both cores
+    # free it costs 2-3%: 15.1 -> 15.4)
+    per_thread = 2 if work // (2 * threads) >= LARGE_BLOCK_WORK else 1
+    count = max(1, min(threads * per_thread, work // MIN_BLOCK_WORK, side // 16))
     width = -(-side // count)
     width = -(-width // 16) * 16
     return by_columns, list(range(0, side, width)) + [side]

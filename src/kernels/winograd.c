@@ -193,44 +193,58 @@ static int read_geometry(PyObject *tuple, Py_ssize_t *geo, Py_ssize_t count, con
     return 0;
 }
 
-/* winograd_input(x, v, geometry): x (n, h, w, c); v (16, rows, c), written;
-   geometry (n, h, w, c, th, tw, rows, pad), the tiles reaching at most one row and column
-   past x bordered by pad zeros. */
-PyObject *gn_winograd_input(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    const char *name = "winograd_input()";
-    Py_ssize_t geo[8];
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "winograd_input(x, v, geometry)");
+/* What winograd_input and winograd_gradient share: an array read, 16 planes written (each
+   of geometry[6] rows of geometry[3] numbers), the caller's verdict on whether the tiles
+   fit, and the typed kernels, given a row of zeros for what lies outside. */
+typedef void (*planes_float)(const float *, float *, const float *, const Py_ssize_t *);
+typedef void (*planes_double)(const double *, double *, const double *, const Py_ssize_t *);
+
+static PyObject *to_planes(PyObject *const *args, const char *name,
+                           const char *source, const char *target, int reach_ok, const char *reach_error,
+                           planes_float run_float, planes_double run_double, Py_ssize_t *geo) {
+    if (!reach_ok) {
+        PyErr_Format(PyExc_ValueError, "%s: %s", name, reach_error);
         return NULL;
     }
-    if (read_geometry(args[2], geo, 8, name) != 0) return NULL;
-    if (2 * geo[4] + 2 > geo[1] + 2 * geo[7] + 1 || 2 * geo[5] + 2 > geo[2] + 2 * geo[7] + 1) {
-        PyErr_SetString(PyExc_ValueError, "winograd_input(): the tiles reach past the input by more than one");
-        return NULL;
-    }
-    Py_buffer x, v;
-    if (get_floats(args[0], &x, 0, "input") != 0) return NULL;
-    if (get_floats(args[1], &v, 1, "transformed input") != 0) { PyBuffer_Release(&x); return NULL; }
-    Kind kind = kind_of(&x);
+    Py_buffer in, out;
+    if (get_floats(args[0], &in, 0, source) != 0) return NULL;
+    if (get_floats(args[1], &out, 1, target) != 0) { PyBuffer_Release(&in); return NULL; }
+    Kind kind = kind_of(&in);
     PyObject *result = NULL;
-    if (check_matrix(&x, kind, geo[0] * geo[1] * geo[2] * geo[3], "winograd_input(): the input") == 0 &&
-        check_matrix(&v, kind, 16 * geo[6] * geo[3], "winograd_input(): the result") == 0) {
-        void *zeros = PyMem_RawCalloc((size_t)geo[3], (size_t)x.itemsize);
+    if (check_matrix(&in, kind, geo[0] * geo[1] * geo[2] * geo[3], name) == 0 &&
+        check_matrix(&out, kind, 16 * geo[6] * geo[3], name) == 0) {
+        void *zeros = PyMem_RawCalloc((size_t)geo[3], (size_t)in.itemsize);
         if (zeros == NULL) {
             PyErr_NoMemory();
         } else {
             Py_BEGIN_ALLOW_THREADS
-            if (kind == F32) winograd_input_float(x.buf, v.buf, zeros, geo);
-            else winograd_input_double(x.buf, v.buf, zeros, geo);
+            if (kind == F32) run_float(in.buf, out.buf, zeros, geo);
+            else run_double(in.buf, out.buf, zeros, geo);
             Py_END_ALLOW_THREADS
             PyMem_RawFree(zeros);
             result = Py_None;
             Py_INCREF(result);
         }
     }
-    PyBuffer_Release(&v);
-    PyBuffer_Release(&x);
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
     return result;
+}
+
+/* winograd_input(x, v, geometry): x (n, h, w, c); v (16, rows, c), written;
+   geometry (n, h, w, c, th, tw, rows, pad), the tiles reaching at most one row and column
+   past x bordered by pad zeros. */
+PyObject *gn_winograd_input(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t geo[8];
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "winograd_input(x, v, geometry)");
+        return NULL;
+    }
+    if (read_geometry(args[2], geo, 8, "winograd_input()") != 0) return NULL;
+    int reach_ok = 2 * geo[4] + 2 <= geo[1] + 2 * geo[7] + 1 && 2 * geo[5] + 2 <= geo[2] + 2 * geo[7] + 1;
+    return to_planes(args, "winograd_input()", "input", "transformed input", reach_ok,
+                     "the tiles reach past the input by more than one", winograd_input_float,
+                     winograd_input_double, geo);
 }
 
 /* winograd_output(m, y, bias or None, relu, geometry): m (16, rows, f); y (n, oh, ow, f),
@@ -286,38 +300,13 @@ PyObject *gn_winograd_output(PyObject *self, PyObject *const *args, Py_ssize_t n
 /* winograd_gradient(g, z, geometry): g (n, oh, ow, f), an output's gradient; z (16, rows, f),
    written; geometry (n, oh, ow, f, th, tw, rows), the tiles covering g. */
 PyObject *gn_winograd_gradient(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    const char *name = "winograd_gradient()";
     Py_ssize_t geo[7];
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "winograd_gradient(g, z, geometry)");
         return NULL;
     }
-    if (read_geometry(args[2], geo, 7, name) != 0) return NULL;
-    if (2 * geo[4] < geo[1] || 2 * geo[5] < geo[2]) {
-        PyErr_SetString(PyExc_ValueError, "winograd_gradient(): the tiles do not cover the gradient");
-        return NULL;
-    }
-    Py_buffer g, z;
-    if (get_floats(args[0], &g, 0, "gradient") != 0) return NULL;
-    if (get_floats(args[1], &z, 1, "transformed gradient") != 0) { PyBuffer_Release(&g); return NULL; }
-    Kind kind = kind_of(&g);
-    PyObject *result = NULL;
-    if (check_matrix(&g, kind, geo[0] * geo[1] * geo[2] * geo[3], "winograd_gradient(): the gradient") == 0 &&
-        check_matrix(&z, kind, 16 * geo[6] * geo[3], "winograd_gradient(): the result") == 0) {
-        void *zeros = PyMem_RawCalloc((size_t)geo[3], (size_t)g.itemsize);
-        if (zeros == NULL) {
-            PyErr_NoMemory();
-        } else {
-            Py_BEGIN_ALLOW_THREADS
-            if (kind == F32) winograd_gradient_float(g.buf, z.buf, zeros, geo);
-            else winograd_gradient_double(g.buf, z.buf, zeros, geo);
-            Py_END_ALLOW_THREADS
-            PyMem_RawFree(zeros);
-            result = Py_None;
-            Py_INCREF(result);
-        }
-    }
-    PyBuffer_Release(&z);
-    PyBuffer_Release(&g);
-    return result;
+    if (read_geometry(args[2], geo, 7, "winograd_gradient()") != 0) return NULL;
+    int reach_ok = 2 * geo[4] >= geo[1] && 2 * geo[5] >= geo[2];
+    return to_planes(args, "winograd_gradient()", "gradient", "transformed gradient", reach_ok,
+                     "the tiles do not cover the gradient", winograd_gradient_float, winograd_gradient_double, geo);
 }

@@ -164,6 +164,31 @@ release_g:
     return result;
 }
 
+/* Reads a convolution's window geometry (n, H, W, C, oh, ow, kh, kw, sh, sw, dh, dw, then
+   `count` - 12 more sizes >= 1), the third argument of im2col and col2im, and checks that
+   the windows stay inside the input; else an error naming `name`. */
+static int read_windows(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t *geo, int count, const char *name,
+                        const char *usage) {
+    if (nargs != 3 || !PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) != count) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    for (int i = 0; i < count; i++) {
+        geo[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[2], i));
+        if (geo[i] == -1 && PyErr_Occurred()) return -1;
+        if (geo[i] < (i >= 6 ? 1 : 0)) {
+            PyErr_Format(PyExc_ValueError, "%s: sizes must be >= 0, windows, strides, dilations >= 1", name);
+            return -1;
+        }
+    }
+    if ((geo[4] && (geo[4] - 1) * geo[8] + (geo[6] - 1) * geo[10] >= geo[1]) ||
+        (geo[5] && (geo[5] - 1) * geo[9] + (geo[7] - 1) * geo[11] >= geo[2])) {
+        PyErr_Format(PyExc_ValueError, "%s: the windows reach outside the input", name);
+        return -1;
+    }
+    return 0;
+}
+
 /* ----- im2col: a convolution's columns ------------------------------------------------------ */
 /* Row (img, i, j) of cols (its first kh*kw*C of `ld` numbers) gets the window of x at
    (i*sh, j*sw), offset (a, b) after offset, C channels each: what conv.py's strided copy
@@ -195,23 +220,10 @@ IM2COL(double)
 /* im2col(x, cols, geometry): x (n, H, W, C); cols (rows, ld), its first n*oh*ow rows' first
    kh*kw*C numbers written; geometry (n, H, W, C, oh, ow, kh, kw, sh, sw, dh, dw, ld). */
 PyObject *gn_im2col(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) != 13) {
-        PyErr_SetString(PyExc_TypeError, "im2col(x, cols, geometry of 13 ints)");
-        return NULL;
-    }
     Py_ssize_t geo[13];
-    for (int i = 0; i < 13; i++) {
-        geo[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[2], i));
-        if (geo[i] == -1 && PyErr_Occurred()) return NULL;
-        if (geo[i] < (i >= 6 ? 1 : 0)) {
-            PyErr_SetString(PyExc_ValueError, "im2col(): sizes must be >= 0, windows, strides, dilations >= 1");
-            return NULL;
-        }
-    }
-    if ((geo[4] && (geo[4] - 1) * geo[8] + (geo[6] - 1) * geo[10] >= geo[1]) ||
-        (geo[5] && (geo[5] - 1) * geo[9] + (geo[7] - 1) * geo[11] >= geo[2]) ||
-        geo[12] < geo[6] * geo[7] * geo[3]) {
-        PyErr_SetString(PyExc_ValueError, "im2col(): the windows reach outside the input, or rows are too short");
+    if (read_windows(args, nargs, geo, 13, "im2col()", "im2col(x, cols, geometry of 13 ints)") != 0) return NULL;
+    if (geo[12] < geo[6] * geo[7] * geo[3]) {
+        PyErr_SetString(PyExc_ValueError, "im2col(): rows are too short for a window");
         return NULL;
     }
     Py_buffer x, cols;
@@ -267,24 +279,8 @@ COL2IM(double)
 /* col2im(cols, gx, geometry): cols (kh*kw, n*oh*ow, C); gx (n, H, W, C), added to in place;
    geometry (n, H, W, C, oh, ow, kh, kw, sh, sw, dh, dw). */
 PyObject *gn_col2im(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) != 12) {
-        PyErr_SetString(PyExc_TypeError, "col2im(cols, gx, geometry of 12 ints)");
-        return NULL;
-    }
     Py_ssize_t geo[12];
-    for (int i = 0; i < 12; i++) {
-        geo[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[2], i));
-        if (geo[i] == -1 && PyErr_Occurred()) return NULL;
-        if (geo[i] < (i >= 6 ? 1 : 0)) {
-            PyErr_SetString(PyExc_ValueError, "col2im(): sizes must be >= 0, windows, strides, dilations >= 1");
-            return NULL;
-        }
-    }
-    if ((geo[4] && (geo[4] - 1) * geo[8] + (geo[6] - 1) * geo[10] >= geo[1]) ||
-        (geo[5] && (geo[5] - 1) * geo[9] + (geo[7] - 1) * geo[11] >= geo[2])) {
-        PyErr_SetString(PyExc_ValueError, "col2im(): the windows reach outside the input");
-        return NULL;
-    }
+    if (read_windows(args, nargs, geo, 12, "col2im()", "col2im(cols, gx, geometry of 12 ints)") != 0) return NULL;
     Py_buffer cols, gx;
     if (get_floats(args[0], &cols, 0, "columns") != 0) return NULL;
     if (get_floats(args[1], &gx, 1, "input gradient") != 0) { PyBuffer_Release(&cols); return NULL; }

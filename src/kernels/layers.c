@@ -232,9 +232,13 @@ PyObject *gn_im2col(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Kind kind = kind_of(&x);
     PyObject *result = NULL;
     Py_ssize_t rows = geo[0] * geo[4] * geo[5];
-    if (check_matrix(&x, kind, geo[0] * geo[1] * geo[2] * geo[3], "im2col(): the input") == 0 &&
-        (kind_of(&cols) == kind && cols.len >= rows * geo[12] * cols.itemsize ? 0 :
-         (PyErr_SetString(PyExc_ValueError, "im2col(): the columns' dtype differs or they are too few"), -1)) == 0) {
+    int fits = check_matrix(&x, kind, geo[0] * geo[1] * geo[2] * geo[3], "im2col(): the input") == 0;
+    if (fits && (kind_of(&cols) != kind || cols.len < rows * geo[12] * cols.itemsize)) {
+        /* the scratch may hold more rows than this block needs: at least, not exactly */
+        PyErr_SetString(PyExc_ValueError, "im2col(): the columns' dtype differs or they are too few");
+        fits = 0;
+    }
+    if (fits) {
         Py_BEGIN_ALLOW_THREADS
         if (kind == F32) im2col_float(x.buf, cols.buf, geo);
         else im2col_double(x.buf, cols.buf, geo);

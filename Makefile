@@ -13,6 +13,9 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard src/kernels/*)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,plot]"
+	@# bytecode, as pip writes for an installed package (an editable one gets none, and
+	@# where PYTHONDONTWRITEBYTECODE is set every import would compile glassnet anew)
+	$(BIN)/python -m compileall -q src/glassnet
 	@$(BIN)/python -c "from glassnet import kernels; print('glassnet: compiled kernels', 'built' if kernels.available() else 'not built (no C compiler?): NumPy only')"
 	touch $(STAMP)
 

@@ -155,7 +155,8 @@ def _kernels_state() -> str:
     return "in use" if kernels.native is not None else "built, turned off (GLASSNET_NATIVE=0)"
 
 
-def markdown(args, argv, found, missing, results, latency, imports):
+def markdown(args, argv, found, missing, results, extra):
+    """RESULTS.md's text; ``extra`` holds the extras' results (suite.extras), or is empty."""
     import numpy
 
     out = ["# glassnet benchmark results", "",
@@ -176,6 +177,7 @@ def markdown(args, argv, found, missing, results, latency, imports):
             "(above 1 means slower). Accuracy: on the training set after the last epoch.", "",
             _table(["workload", "framework", "s/epoch", "µs/step", "1st epoch s", "train acc", "glassnet ÷ fastest",
                     "notes"], _training_rows(results)), ""]
+    latency, tiny, imports = extra.get("latency"), extra.get("tiny_fit"), extra.get("imports")
     if latency:
         how = {"glassnet": "model.predict(x[:1])", "pytorch": "eager forward under no_grad, NumPy in and out",
                "keras": "model.predict(x[:1]); its per-call set-up dominates, the model is tiny"}
@@ -183,6 +185,14 @@ def markdown(args, argv, found, missing, results, latency, imports):
                 else [f, f"{r['us']:.0f}", r["calls"], how[f]] for f, r in latency.items()]
         out += ["## Single-sample predict latency (digits model)", "",
                 _table(["framework", "µs per call (median)", "calls", "notes"], rows), ""]
+    if tiny:
+        rows = [[f, "–", "–", f"failed: {r['error']}"] if "error" in r
+                else [f, f"{r['s']:.3g}", f"{r['loss']:.4f}", f"{r['s'] / r['epochs'] * 1e6:.0f}"]
+                for f, r in tiny.items()]
+        out += ["## Many epochs of a tiny data set (coffee model)", "",
+                "One `model.fit(x[:10], y[:10], epochs=2000, verbose=0)` call, timed whole (first epoch "
+                "included): fit's own cost per epoch, which a toy exercise pays 2,000 times.", "",
+                _table(["framework", "seconds", "final loss", "µs per epoch"], rows), ""]
     if imports:
         out += ["## Import time", "", "`python -c \"import X\"` minus `python -c pass`, medians of 3.", "",
                 _table(["module", "seconds"], [[m, f"{s:.3f}"] for m, s in imports.items()]), ""]

@@ -24,7 +24,9 @@ Method
   by one function. The ratio is glassnet's s/epoch over the fastest peer's.
 - Extras: single-sample predict latency of the digits model (glassnet's and Keras's
   ``model.predict(x[:1])``, PyTorch's eager forward under no_grad; median over many
-  calls) and import times (``python -c "import X"`` minus ``python -c pass``, median of 3).
+  calls); ``fit`` of the coffee model on 10 samples for 2,000 epochs (glassnet's and
+  Keras's, the same call, timed whole); import times (``python -c "import X"`` minus
+  ``python -c pass``, median of 3).
   pip byte-compiles the peers' modules when it installs them; glassnet runs from this
   checkout, so the suite byte-compiles its modules first (``compileall``, which writes
   ``__pycache__`` even where ``PYTHONDONTWRITEBYTECODE`` is set), or every child would
@@ -66,6 +68,7 @@ FRAMEWORKS = {
 }
 NO_CNN = {"numpy", "scikit-learn"}
 LATENCY = ("glassnet", "keras", "pytorch")
+TINY_FIT = ("glassnet", "keras")  # the same fit call through either package
 IMPORTS = {"glassnet": "glassnet", "torch": "pytorch", "tensorflow": "keras", "jax": "jax"}  # module -> framework
 
 
@@ -87,6 +90,10 @@ def child(job):
         import peers
 
         return getattr(peers, "latency_" + job["framework"])(spec, x, weights, job["threads"])
+    if job["kind"] == "tiny_fit":
+        import peers
+
+        return getattr(peers, "tiny_fit_" + job["framework"])(spec, x, y, weights, job["threads"])
     times, outputs, extra = _trainer(job["framework"])(spec, x, y, weights, job["epochs"], job["threads"])
     return summarise(spec, len(x), times, outputs, y, **extra)
 
@@ -184,20 +191,27 @@ def train_all(args, found, env, log):
 
 
 def extras(args, found, env, log):
-    """Predict latency of the digits model, and import times."""
+    """Predict latency of the digits model, fit of 10 samples for 2,000 epochs (the coffee
+    model), and import times."""
     latency = {}
     for framework in LATENCY:
         if framework in args.only and framework in found:
             job = {"kind": "latency", "framework": framework, "workload": "digits", "threads": args.threads}
             latency[framework] = run_child(found[framework][0], job, env)
             log(f"predict   {framework:<12} {latency[framework]}")
+    tiny = {}
+    for framework in TINY_FIT:
+        if framework in args.only and framework in found:
+            job = {"kind": "tiny_fit", "framework": framework, "workload": "coffee", "threads": args.threads}
+            tiny[framework] = run_child(found[framework][0], job, env)
+            log(f"tiny fit  {framework:<12} {tiny[framework]}")
     imports = {}
     for module, framework in IMPORTS.items():
         if framework in args.only and framework in found:
             python = found[framework][0]
             imports[module] = report.import_seconds(python, module, env)
             log(f"import    {module:<12} {imports[module]:.3f} s")
-    return latency, imports
+    return {"latency": latency, "tiny_fit": tiny, "imports": imports}
 
 
 def main(argv=None):
@@ -234,8 +248,8 @@ def main(argv=None):
     missing = [f for f in args.only if f not in found]
     log("frameworks: " + report.frameworks_line(found, missing))
     results = train_all(args, found, env, log)
-    latency, imports = ({}, {}) if args.no_extras else extras(args, found, env, log)
-    text = report.markdown(args, argv if argv is not None else sys.argv[1:], found, missing, results, latency, imports)
+    extra = {} if args.no_extras else extras(args, found, env, log)
+    text = report.markdown(args, argv if argv is not None else sys.argv[1:], found, missing, results, extra)
     print(text)
     if not args.no_write:
         (HERE / "RESULTS.md").write_text(text)

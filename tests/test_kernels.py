@@ -369,35 +369,6 @@ def test_all_finite_hands_other_arrays_back_to_numpy():
     assert arrays_finite([strided[::2], np.ones(2, np.int32)]) is True
 
 
-@needs_kernels
-@pytest.mark.parametrize("where", ["first", "middle", "last", None])
-def test_finite_check_of_a_large_model_in_runs_agrees_with_numpy(where):
-    """From numerics.SPLIT_MIN numbers the check is cut into one run per thread: a bad
-    number in any run, or at a run's edge, is still found."""
-    from glassnet import parallel
-    from glassnet.training import numerics
-
-    arrays = [np.ones((600, 300), np.float32), np.ones(7, np.float32), np.ones((300, 300), np.float32)]
-    assert sum(a.size for a in arrays) >= numerics.SPLIT_MIN
-    bounds, _ = parallel.flat_runs(arrays, 2)
-    flat_positions = {"first": 0, "middle": bounds[1], "last": bounds[-1] - 1}
-    if where is not None:
-        position = flat_positions[where]
-        for array in arrays:
-            if position < array.size:
-                array.reshape(-1)[position] = np.nan
-                break
-            position -= array.size
-    previous = parallel.get_setting()
-    parallel.set_threads(2)
-    try:
-        assert numerics.arrays_finite(arrays) is (where is None)
-        # an array the kernel cannot read: NumPy answers for all of them
-        assert numerics.arrays_finite(arrays + [np.ones(3, np.int32)]) is (where is None)
-    finally:
-        parallel.set_threads(previous)
-
-
 # ----- convolutions: the activation's gradient ---------------------------------------------
 @needs_kernels
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", None])

@@ -42,7 +42,7 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["PARALLEL_MIN_WORK", "blas_on_one_thread", "block_bounds", "flat_runs", "get_setting", "product", "run",
+__all__ = ["PARALLEL_MIN_WORK", "blas_on_one_thread", "block_bounds", "get_setting", "product", "run",
            "set_threads", "threads"]
 
 #: Multiply-adds (m * k * n) from which a product runs here: below where OpenBLAS starts
@@ -269,35 +269,6 @@ def _run_products(tasks: list, count: int) -> None:
         np.matmul(a, b, out=out)
 
     run(multiply, len(tasks), count)
-
-
-def flat_runs(arrays: list, count: int) -> tuple[list[int], list[list[np.ndarray]]]:
-    """``arrays`` (each C-contiguous) read one after another as one flat range, cut into
-    ``count`` runs of about equal length (at multiples of 16 numbers, the vector loops'
-    width): ``(bounds, runs)``, where run i covers flat positions ``bounds[i]`` to
-    ``bounds[i + 1]`` and ``runs[i]`` lists the 1-D views of the arrays' parts in it.
-    An element-wise pass over many arrays (an optimizer's update, a finite check) can
-    then take one run per thread.
-
-    Example:
-        >>> import numpy as np
-        >>> bounds, runs = flat_runs([np.zeros((10, 2)), np.ones(12)], 2)
-        >>> bounds, [[len(piece) for piece in run] for run in runs]
-        ([0, 16, 32], [[16], [4, 12]])
-    """
-    flats = [array.reshape(-1) for array in arrays]
-    size = sum(len(flat) for flat in flats)
-    bounds = [size * i // count // 16 * 16 for i in range(count)] + [size]
-    runs = []
-    for low, high in zip(bounds, bounds[1:]):
-        pieces, start = [], 0
-        for flat in flats:
-            stop = start + len(flat)
-            if start < high and stop > low:
-                pieces.append(flat[max(low - start, 0):high - start])
-            start = stop
-        runs.append(pieces)
-    return bounds, runs
 
 
 def run(do, count: int, threads_to_use: int | None = None) -> None:

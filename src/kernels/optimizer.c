@@ -227,14 +227,10 @@ PyObject *gn_all_finite(PyObject *self, PyObject *arrays) {
         }
         Kind kind = kind_of(&view);
         int finite = 1;
-        /* a large array lets other threads run meanwhile (glassnet's threads check runs of
-           a large model's gradients side by side: numerics.arrays_finite) */
-        PyThreadState *saved = view.len >= (1 << 18) ? PyEval_SaveThread() : NULL;
         if (kind == F32)
             finite = all_finite_float(view.buf, view.len / 4);
         else if (kind == F64)
             finite = all_finite_double(view.buf, view.len / 8);
-        if (saved != NULL) PyEval_RestoreThread(saved);
         PyBuffer_Release(&view);
         if (kind == OTHER) Py_RETURN_NONE;
         if (!finite) Py_RETURN_FALSE;

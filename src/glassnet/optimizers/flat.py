@@ -163,10 +163,14 @@ def run_compiled(kernel, weights, grads, slots, scalars) -> None:
     if count < 2:
         kernel(weights, grads, *slots, *scalars)
         return
-    bounds, runs = parallel.flat_runs(grads, count)
+    flat_grads = [grad.reshape(-1) for grad in grads]
+    starts = np.cumsum([0] + [len(grad) for grad in flat_grads])
+    bounds = [size * i // count // 16 * 16 for i in range(count)] + [size]
 
     def run(i):
         low, high = bounds[i], bounds[i + 1]
-        kernel(weights[low:high], runs[i], *(slot if slot is None else slot[low:high] for slot in slots), *scalars)
+        pieces = [grad[max(low - start, 0):high - start] for grad, start in zip(flat_grads, starts)
+                  if start < high and start + len(grad) > low]
+        kernel(weights[low:high], pieces, *(slot if slot is None else slot[low:high] for slot in slots), *scalars)
 
     parallel.run(run, count)

@@ -45,7 +45,7 @@ import math
 
 import numpy as np
 
-from .. import kernels, parallel
+from .. import kernels
 from ..autograd import Tensor
 
 __all__ = ["NonFiniteError", "NonFiniteWarning", "POLICIES", "StepGuard", "check_step", "gradients_finite", "locate",
@@ -103,48 +103,15 @@ def gradients_finite(grads) -> bool:
     return True
 
 
-#: Numbers from which the compiled check is cut into one run per thread, as the compiled
-#: optimizer updates are (the check is bound by memory, which one core of this kind of
-#: machine reads at a fraction of what two do: wide_mlp's 1.86M gradients took 0.72 ms a
-#: step on one thread).
-SPLIT_MIN = 1 << 18
-
-
 def arrays_finite(arrays) -> bool:
     """True when every value in ``arrays`` (NumPy or CuPy arrays) is finite."""
     compiled = kernels.native
     if compiled is not None and type(arrays) is list:
-        count = parallel.threads() if _plain_size(arrays) >= SPLIT_MIN else 1
-        if count > 1:
-            return _finite_in_runs(compiled, arrays, count)
         answer = compiled.all_finite(arrays)  # one call for all (None: not all plain float arrays)
         if answer is not None:
             return answer
     isfinite = np.isfinite
     return all(isfinite(array).all() for array in arrays)
-
-
-def _plain_size(arrays) -> int:
-    """How many numbers ``arrays`` hold when all are C-contiguous NumPy arrays, else 0."""
-    size = 0
-    for array in arrays:
-        if type(array) is not np.ndarray or not array.flags.c_contiguous:
-            return 0
-        size += array.size
-    return size
-
-
-def _finite_in_runs(compiled, arrays, count) -> bool:
-    _, runs = parallel.flat_runs(arrays, count)
-    answers = [None] * count
-
-    def check(i):
-        answers[i] = compiled.all_finite(runs[i])
-
-    parallel.run(check, count)
-    if None in answers:  # some array is not float32 or float64: NumPy decides
-        return all(np.isfinite(array).all() for array in arrays)
-    return all(answers)
 
 
 def check_step(loss: float, variables, arrays=None) -> None:

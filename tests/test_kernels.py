@@ -700,6 +700,8 @@ def test_col2im_refuses_a_wrong_geometry():
 @pytest.mark.parametrize("channels, kernel_size, strides, dilation", [
     (1, (3, 3), (1, 1), (1, 1)), (1, (2, 3), (2, 1), (1, 2)), (3, (3, 3), (1, 1), (1, 1)),
     (4, (2, 2), (2, 2), (2, 1)), (32, (3, 3), (1, 1), (1, 1)),
+    # one channel, three wide (an unrolled copy) with strides, row dilation, or columns dilated (not unrolled)
+    (1, (3, 3), (2, 2), (1, 1)), (1, (2, 3), (1, 2), (2, 1)), (1, (3, 3), (1, 1), (1, 2)),
 ])
 def test_compiled_im2col_copies_what_numpy_copies(dtype, channels, kernel_size, strides, dilation):
     from glassnet.ops.conv_blocks import columns

@@ -205,7 +205,12 @@ static int read_windows(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t *geo
                     T *restrict row = cols + ((img * oh + i) * ow + j) * ld;                  \
                     for (Py_ssize_t a = 0; a < kh; a++) {                                     \
                         const T *restrict src = x + ((img * h + i * sh + a * dh) * w + j * sw) * c; \
-                        if (c == 1)                                                           \
+                        if (c == 1 && kw == 3 && dw == 1) { /* a first 3x3 layer's: unrolled */ \
+                            T *restrict to = row + a * 3;                                     \
+                            to[0] = src[0];                                                   \
+                            to[1] = src[1];                                                   \
+                            to[2] = src[2];                                                   \
+                        } else if (c == 1)                                                    \
                             for (Py_ssize_t b = 0; b < kw; b++) row[a * kw + b] = src[b * dw]; \
                         else                                                                  \
                             for (Py_ssize_t b = 0; b < kw; b++)                               \

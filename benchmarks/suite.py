@@ -90,7 +90,7 @@ def child(job):
         import peers
 
         return getattr(peers, "latency_" + job["framework"])(spec, x, weights, job["threads"])
-    if job["kind"] == "tiny_fit":
+    if job["kind"] == "tiny_fit":  # fit of a 10-sample set for 2,000 epochs (peers.TINY_EPOCHS)
         import peers
 
         return getattr(peers, "tiny_fit_" + job["framework"])(spec, x, y, weights, job["threads"])
@@ -193,18 +193,18 @@ def train_all(args, found, env, log):
 def extras(args, found, env, log):
     """Predict latency of the digits model, fit of 10 samples for 2,000 epochs (the coffee
     model), and import times."""
-    latency = {}
-    for framework in LATENCY:
-        if framework in args.only and framework in found:
-            job = {"kind": "latency", "framework": framework, "workload": "digits", "threads": args.threads}
-            latency[framework] = run_child(found[framework][0], job, env)
-            log(f"predict   {framework:<12} {latency[framework]}")
-    tiny = {}
-    for framework in TINY_FIT:
-        if framework in args.only and framework in found:
-            job = {"kind": "tiny_fit", "framework": framework, "workload": "coffee", "threads": args.threads}
-            tiny[framework] = run_child(found[framework][0], job, env)
-            log(f"tiny fit  {framework:<12} {tiny[framework]}")
+
+    def each(kind, frameworks, workload, label):
+        results = {}
+        for framework in frameworks:
+            if framework in args.only and framework in found:
+                job = {"kind": kind, "framework": framework, "workload": workload, "threads": args.threads}
+                results[framework] = run_child(found[framework][0], job, env)
+                log(f"{label:<9} {framework:<12} {results[framework]}")
+        return results
+
+    latency = each("latency", LATENCY, "digits", "predict")
+    tiny = each("tiny_fit", TINY_FIT, "coffee", "tiny fit")
     imports = {}
     for module, framework in IMPORTS.items():
         if framework in args.only and framework in found:
